@@ -1,0 +1,33 @@
+package dev.tessera;
+
+/**
+ * The one unchecked exception family of Tessera. Messages are meant for the user: what went wrong, where
+ * (file, tensor, key), and when possible what to do about it.
+ */
+public class TesseraException extends RuntimeException {
+    public TesseraException(String message) {
+        super(message);
+    }
+
+    public TesseraException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** Bad input from the user or a file: a malformed checkpoint, a wrong config, an invalid prompt. */
+    public static class InvalidInput extends TesseraException {
+        public InvalidInput(String message) {
+            super(message);
+        }
+
+        public InvalidInput(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Something valid that Tessera does not implement (an architecture, a RoPE variant, a dtype). */
+    public static class Unsupported extends TesseraException {
+        public Unsupported(String message) {
+            super(message);
+        }
+    }
+}
