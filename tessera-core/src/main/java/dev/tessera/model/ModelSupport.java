@@ -1,0 +1,101 @@
+package dev.tessera.model;
+
+import dev.tessera.TesseraException;
+import dev.tessera.io.HfConfig;
+import dev.tessera.io.WeightSource;
+import dev.tessera.tensor.Matrix;
+import dev.tessera.tensor.Tensor;
+
+/** Checks and small helpers every architecture file shares. */
+public final class ModelSupport {
+    private ModelSupport() {}
+
+    /** Rejects ids outside the vocabulary and chunks that would run past the context. */
+    public static void checkChunk(int[] tokens, int from, int count, int position, int vocab, int context) {
+        if (count <= 0) {
+            throw new TesseraException.InvalidInput("empty chunk: at least one token is needed");
+        }
+        if (from < 0 || from + count > tokens.length) {
+            throw new IllegalArgumentException("chunk [" + from + ", " + (from + count) + ") outside array of " + tokens.length);
+        }
+        for (int i = from; i < from + count; i++) {
+            int id = tokens[i];
+            if (id < 0 || id >= vocab) {
+                throw new TesseraException.InvalidInput(
+                        "token id " + id + " at index " + i + " is outside the vocabulary (ids 0.." + (vocab - 1) + ")");
+            }
+        }
+        if ((long) position + count > context) {
+            throw new TesseraException.InvalidInput("the sequence would hold " + ((long) position + count)
+                    + " tokens, more than the context length of " + context
+                    + " (shorten the prompt, or raise --context if the model allows it)");
+        }
+    }
+
+    /** A matrix whose shape must be [rows, cols]; the error names the tensor and both shapes. */
+    public static Matrix matrix(WeightSource w, String module, int rows, int cols) {
+        Matrix m = w.matrix(module);
+        if (m.rows() != rows || m.cols() != cols) {
+            throw new TesseraException.InvalidInput("tensor '" + module + ".weight' in " + w.describe() + " has shape ["
+                    + m.rows() + ", " + m.cols() + "] but the config implies [" + rows + ", " + cols + "]");
+        }
+        return m;
+    }
+
+    /** A vector of exactly n elements (any float dtype), widened to fp32. */
+    public static float[] vector(WeightSource w, String name, int n) {
+        if (!w.has(name)) {
+            throw new TesseraException.InvalidInput("missing tensor '" + name + "' in " + w.describe());
+        }
+        Tensor t = w.tensor(name);
+        if (t.numel() != n) {
+            throw new TesseraException.InvalidInput("tensor '" + name + "' in " + w.describe() + " has shape "
+                    + t.shapeString() + " but the config implies " + n + " elements");
+        }
+        return t.toFloatArray();
+    }
+
+    /** A tensor with exactly this shape, widened to fp32. */
+    public static float[] tensor(WeightSource w, String name, long... shape) {
+        if (!w.has(name)) {
+            throw new TesseraException.InvalidInput("missing tensor '" + name + "' in " + w.describe());
+        }
+        Tensor t = w.tensor(name);
+        if (!java.util.Arrays.equals(t.shape(), shape)) {
+            throw new TesseraException.InvalidInput("tensor '" + name + "' in " + w.describe() + " has shape "
+                    + t.shapeString() + " but the config implies " + java.util.Arrays.toString(shape));
+        }
+        return t.toFloatArray();
+    }
+
+    public static void requireSilu(HfConfig cfg) {
+        String act = cfg.string("hidden_act", "silu");
+        if (!act.equals("silu")) {
+            throw new TesseraException.Unsupported(cfg.where() + ": hidden_act '" + act + "' is not supported (only silu)");
+        }
+    }
+
+    /** Untied head, or the embedding when tied (HF re-ties even if an lm_head tensor is present). */
+    public static Matrix head(WeightSource w, HfConfig cfg, boolean tied, Matrix embedding, int vocab, int hidden) {
+        if (tied) {
+            if (w.has("lm_head.weight")) {
+                System.err.println("tessera: note: tie_word_embeddings is true but " + w.describe()
+                        + " also stores lm_head.weight; using the embedding as the head, as transformers does");
+            }
+            return embedding;
+        }
+        if (!w.has("lm_head.weight") && !w.has("lm_head.qweight")) {
+            throw new TesseraException.InvalidInput(cfg.where() + " says tie_word_embeddings is false, but "
+                    + w.describe() + " has no lm_head.weight");
+        }
+        return matrix(w, "lm_head", vocab, hidden);
+    }
+
+    /** Bytes a decode step reads: every matrix once, except the embedding of which it reads one row. */
+    public static long bytesPerToken(long weightBytes, Matrix embedding, boolean tied) {
+        long embeddingBytes = embedding.byteSize();
+        long oneRow = embeddingBytes / embedding.rows();
+        // Tied: the head pass reads the whole embedding anyway, plus the one gathered row.
+        return tied ? weightBytes + oneRow : weightBytes - embeddingBytes + oneRow;
+    }
+}

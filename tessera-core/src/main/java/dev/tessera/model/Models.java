@@ -1,0 +1,89 @@
+package dev.tessera.model;
+
+import dev.tessera.TesseraException;
+import dev.tessera.io.CheckpointWeights;
+import dev.tessera.io.HfConfig;
+import dev.tessera.io.WeightSource;
+import dev.tessera.model.synthetic.Synthetic;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Loads a model from a Hugging Face checkpoint folder or a {@code synthetic:<preset>} name. */
+public final class Models {
+    private Models() {}
+
+    /** Architectures Tessera runs, by {@code model_type}. */
+    public static final String SUPPORTED = "llama, granitemoehybrid, qwen3_5 (qwen3_5_text)";
+
+    public static Model load(String spec, LoadOptions options) {
+        if (spec.startsWith("synthetic:")) {
+            return Synthetic.load(spec, options);
+        }
+        return load(Path.of(spec), options);
+    }
+
+    public static Model load(Path dir, LoadOptions options) {
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isDirectory(dir)) {
+            throw new TesseraException.InvalidInput("model not found: " + dir
+                    + " (give a checkpoint folder with config.json and *.safetensors, or synthetic:<preset>)");
+        }
+        if (!Files.isRegularFile(configFile)) {
+            throw new TesseraException.InvalidInput("no config.json in " + dir);
+        }
+        HfConfig config = HfConfig.read(configFile);
+        String type = config.string("model_type");
+        checkSupported(config, type);
+        WeightSource weights = CheckpointWeights.open(dir);
+        try {
+            return build(config, weights, options);
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    static void checkSupported(HfConfig config, String type) {
+        switch (type) {
+            case "llama", "granitemoehybrid", "qwen3_5", "qwen3_5_text" -> {}
+            default -> throw new TesseraException.Unsupported("unsupported architecture: model_type '" + type + "' in "
+                    + config.where() + " (Tessera runs " + SUPPORTED + ")");
+        }
+    }
+
+    /** Builds the architecture named by the config over the given weights. The weights stay open with the model. */
+    public static Model build(HfConfig config, WeightSource weights, LoadOptions options) {
+        String type = config.string("model_type");
+        checkSupported(config, type);
+        Model m = switch (type) {
+            case "llama" -> Llama.load(config, weights, options);
+            default -> throw new TesseraException.Unsupported("model_type '" + type + "' (" + config.where()
+                    + ") is recognised but not implemented yet in this build");
+        };
+        return new OwningModel(m, weights);
+    }
+
+    /** Closes the weight files when the model is closed. */
+    private record OwningModel(Model inner, WeightSource weights) implements Model {
+        @Override
+        public ModelInfo info() {
+            return inner.info();
+        }
+
+        @Override
+        public ModelState newState() {
+            return inner.newState();
+        }
+
+        @Override
+        public void forward(int[] tokens, int from, int count, ModelState state, Logits out) {
+            inner.forward(tokens, from, count, state, out);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+            weights.close();
+        }
+    }
+}

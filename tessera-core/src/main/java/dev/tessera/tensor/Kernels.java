@@ -1,0 +1,479 @@
+package dev.tessera.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The SIMD kernels (Vector API, preferred species). Each has a scalar twin in {@link ScalarKernels} that is the
+ * specification; tests compare the two on awkward sizes. All arithmetic is fp32; 16-bit weights are widened
+ * exactly (BF16: the 16 bits become the high half; F16: IEEE half to single, subnormals and inf/NaN included).
+ *
+ * <p>Hot loops stay monomorphic: the storage kind is an int constant passed down and tested once per vector load;
+ * the branch is loop-invariant, predicted, and cheap next to the memory traffic of a decode step.
+ */
+public final class Kernels {
+    private Kernels() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Tokens per register tile in the prefill matmul: AVX-512 has 32 vector registers, AVX2 only 16. */
+    static final int TOKEN_TILE = L >= 16 ? 4 : 2;
+
+    static final int KIND_F32 = 0;
+    static final int KIND_BF16 = 1;
+    static final int KIND_F16 = 2;
+
+    /** Name of the vector shape in use, for logs and benchmark reports. */
+    public static String describe() {
+        return F.vectorBitSize() + "-bit vectors (" + L + " floats)";
+    }
+
+    // ---------------------------------------------------------------- loads
+
+    private static FloatVector load(int kind, MemorySegment w, long off) {
+        if (kind == KIND_F32) {
+            return FloatVector.fromMemorySegment(F, w, off, LE);
+        }
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        if (kind == KIND_BF16) {
+            return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        }
+        return f16ToF32(h);
+    }
+
+    /** IEEE half (sign-extended in an int lane) to single: exact for normals, subnormals, infinities and NaN. */
+    private static FloatVector f16ToF32(IntVector h) {
+        IntVector magnitude = h.and(0x7FFF);
+        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+        // Re-biasing the exponent by multiplying with 2^112 also normalises subnormal halves exactly.
+        IntVector finite = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        VectorMask<Integer> infOrNaN = magnitude.compare(VectorOperators.GE, 0x7C00);
+        IntVector bits = finite.blend(shifted.or(0x7F800000), infOrNaN);
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    private static float loadScalar(int kind, MemorySegment w, long off) {
+        return switch (kind) {
+            case KIND_F32 -> w.get(Tensor.FLOAT_LE, off);
+            case KIND_BF16 -> Float.intBitsToFloat((w.get(Tensor.SHORT_LE, off) & 0xFFFF) << 16);
+            default -> Float.float16ToFloat(w.get(Tensor.SHORT_LE, off));
+        };
+    }
+
+    private static int elementBytes(int kind) {
+        return kind == KIND_F32 ? 4 : 2;
+    }
+
+    // ---------------------------------------------------------------- matmul / matvec
+
+    static void matmulF32(MemorySegment w, int cols, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        matmul(KIND_F32, w, cols, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
+    }
+
+    static void matmulBF16(MemorySegment w, int cols, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        matmul(KIND_BF16, w, cols, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
+    }
+
+    static void matmulF16(MemorySegment w, int cols, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        matmul(KIND_F16, w, cols, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
+    }
+
+    /**
+     * Register-tiled product: 4 weight rows × {@link #TOKEN_TILE} inputs per tile, so every weight vector loaded
+     * (and widened) is used for several tokens. With n = 1 this is a 4-row matvec with independent accumulators.
+     */
+    private static void matmul(int kind, MemorySegment w, int cols, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        long rowBytes = (long) cols * elementBytes(kind);
+        int r = rowFrom;
+        for (; r + 4 <= rowTo; r += 4) {
+            long base = r * rowBytes;
+            int t = 0;
+            if (TOKEN_TILE == 4) {
+                for (; t + 4 <= n; t += 4) {
+                    tile4x4(kind, w, base, rowBytes, cols, x, xOff + t * xStride, xStride, out, outOff + t * outStride + r, outStride);
+                }
+            }
+            for (; t + 2 <= n; t += 2) {
+                tile4x2(kind, w, base, rowBytes, cols, x, xOff + t * xStride, xStride, out, outOff + t * outStride + r, outStride);
+            }
+            for (; t < n; t++) {
+                tile4x1(kind, w, base, rowBytes, cols, x, xOff + t * xStride, out, outOff + t * outStride + r);
+            }
+        }
+        for (; r < rowTo; r++) {
+            for (int t = 0; t < n; t++) {
+                out[outOff + t * outStride + r] = dot(kind, w, r * rowBytes, x, xOff + t * xStride, cols);
+            }
+        }
+    }
+
+    private static void tile4x1(int kind, MemorySegment w, long base, long rowBytes, int cols, float[] x, int xo, float[] out, int o) {
+        int eb = elementBytes(kind);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int bound = F.loopBound(cols);
+        int c = 0;
+        for (; c < bound; c += L) {
+            long off = base + (long) c * eb;
+            FloatVector xv = FloatVector.fromArray(F, x, xo + c);
+            a0 = load(kind, w, off).fma(xv, a0);
+            a1 = load(kind, w, off + rowBytes).fma(xv, a1);
+            a2 = load(kind, w, off + 2 * rowBytes).fma(xv, a2);
+            a3 = load(kind, w, off + 3 * rowBytes).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) {
+            long off = base + (long) c * eb;
+            float xv = x[xo + c];
+            s0 += loadScalar(kind, w, off) * xv;
+            s1 += loadScalar(kind, w, off + rowBytes) * xv;
+            s2 += loadScalar(kind, w, off + 2 * rowBytes) * xv;
+            s3 += loadScalar(kind, w, off + 3 * rowBytes) * xv;
+        }
+        out[o] = s0;
+        out[o + 1] = s1;
+        out[o + 2] = s2;
+        out[o + 3] = s3;
+    }
+
+    private static void tile4x2(int kind, MemorySegment w, long base, long rowBytes, int cols, float[] x, int xo, int xs, float[] out, int o, int os) {
+        int eb = elementBytes(kind);
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        int bound = F.loopBound(cols);
+        int c = 0;
+        for (; c < bound; c += L) {
+            long off = base + (long) c * eb;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + c);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + c);
+            FloatVector w0 = load(kind, w, off);
+            a00 = w0.fma(x0, a00);
+            a01 = w0.fma(x1, a01);
+            FloatVector w1 = load(kind, w, off + rowBytes);
+            a10 = w1.fma(x0, a10);
+            a11 = w1.fma(x1, a11);
+            FloatVector w2 = load(kind, w, off + 2 * rowBytes);
+            a20 = w2.fma(x0, a20);
+            a21 = w2.fma(x1, a21);
+            FloatVector w3 = load(kind, w, off + 3 * rowBytes);
+            a30 = w3.fma(x0, a30);
+            a31 = w3.fma(x1, a31);
+        }
+        float[] s = {
+            a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD),
+            a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD),
+            a20.reduceLanes(VectorOperators.ADD), a21.reduceLanes(VectorOperators.ADD),
+            a30.reduceLanes(VectorOperators.ADD), a31.reduceLanes(VectorOperators.ADD)
+        };
+        for (; c < cols; c++) {
+            long off = base + (long) c * eb;
+            float x0 = x[xo + c], x1 = x[xo + xs + c];
+            for (int rr = 0; rr < 4; rr++) {
+                float wv = loadScalar(kind, w, off + rr * rowBytes);
+                s[2 * rr] += wv * x0;
+                s[2 * rr + 1] += wv * x1;
+            }
+        }
+        for (int rr = 0; rr < 4; rr++) {
+            out[o + rr] = s[2 * rr];
+            out[o + os + rr] = s[2 * rr + 1];
+        }
+    }
+
+    private static void tile4x4(int kind, MemorySegment w, long base, long rowBytes, int cols, float[] x, int xo, int xs, float[] out, int o, int os) {
+        int eb = elementBytes(kind);
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        int bound = F.loopBound(cols);
+        int c = 0;
+        for (; c < bound; c += L) {
+            long off = base + (long) c * eb;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + c);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + xs + c);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * xs + c);
+            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * xs + c);
+            FloatVector w0 = load(kind, w, off);
+            a00 = w0.fma(x0, a00);
+            a01 = w0.fma(x1, a01);
+            a02 = w0.fma(x2, a02);
+            a03 = w0.fma(x3, a03);
+            FloatVector w1 = load(kind, w, off + rowBytes);
+            a10 = w1.fma(x0, a10);
+            a11 = w1.fma(x1, a11);
+            a12 = w1.fma(x2, a12);
+            a13 = w1.fma(x3, a13);
+            FloatVector w2 = load(kind, w, off + 2 * rowBytes);
+            a20 = w2.fma(x0, a20);
+            a21 = w2.fma(x1, a21);
+            a22 = w2.fma(x2, a22);
+            a23 = w2.fma(x3, a23);
+            FloatVector w3 = load(kind, w, off + 3 * rowBytes);
+            a30 = w3.fma(x0, a30);
+            a31 = w3.fma(x1, a31);
+            a32 = w3.fma(x2, a32);
+            a33 = w3.fma(x3, a33);
+        }
+        float[] s = {
+            a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD),
+            a02.reduceLanes(VectorOperators.ADD), a03.reduceLanes(VectorOperators.ADD),
+            a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD),
+            a12.reduceLanes(VectorOperators.ADD), a13.reduceLanes(VectorOperators.ADD),
+            a20.reduceLanes(VectorOperators.ADD), a21.reduceLanes(VectorOperators.ADD),
+            a22.reduceLanes(VectorOperators.ADD), a23.reduceLanes(VectorOperators.ADD),
+            a30.reduceLanes(VectorOperators.ADD), a31.reduceLanes(VectorOperators.ADD),
+            a32.reduceLanes(VectorOperators.ADD), a33.reduceLanes(VectorOperators.ADD)
+        };
+        for (; c < cols; c++) {
+            long off = base + (long) c * eb;
+            for (int rr = 0; rr < 4; rr++) {
+                float wv = loadScalar(kind, w, off + rr * rowBytes);
+                for (int t = 0; t < 4; t++) {
+                    s[4 * rr + t] += wv * x[xo + t * xs + c];
+                }
+            }
+        }
+        for (int rr = 0; rr < 4; rr++) {
+            for (int t = 0; t < 4; t++) {
+                out[o + t * os + rr] = s[4 * rr + t];
+            }
+        }
+    }
+
+    private static float dot(int kind, MemorySegment w, long off, float[] x, int xo, int n) {
+        int eb = elementBytes(kind);
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int c = 0;
+        for (; c < bound; c += L) {
+            acc = load(kind, w, off + (long) c * eb).fma(FloatVector.fromArray(F, x, xo + c), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; c < n; c++) {
+            s += loadScalar(kind, w, off + (long) c * eb) * x[xo + c];
+        }
+        return s;
+    }
+
+    static void widenF32(MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        MemorySegment.copy(w, Tensor.FLOAT_LE, off, dst, dstOff, n);
+    }
+
+    static void widenBF16(MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        widen(KIND_BF16, w, off, dst, dstOff, n);
+    }
+
+    static void widenF16(MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        widen(KIND_F16, w, off, dst, dstOff, n);
+    }
+
+    private static void widen(int kind, MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        int bound = F.loopBound(n);
+        int c = 0;
+        for (; c < bound; c += L) {
+            load(kind, w, off + 2L * c).intoArray(dst, dstOff + c);
+        }
+        for (; c < n; c++) {
+            dst[dstOff + c] = loadScalar(kind, w, off + 2L * c);
+        }
+    }
+
+    // ---------------------------------------------------------------- vector helpers on activations
+
+    /** Σ a[i]·b[i]. */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    /** y[i] += a·x[i]. */
+    public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.broadcast(F, a), FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    /** x[i] *= a. */
+    public static void scale(float[] x, int off, int n, float a) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(F, x, off + i).mul(a).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] *= a;
+        }
+    }
+
+    /** y[i] += x[i]. */
+    public static void add(float[] x, int xOff, float[] y, int yOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(F, y, yOff + i).add(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += x[xOff + i];
+        }
+    }
+
+    /**
+     * RMSNorm: {@code out = w ⊙ x / sqrt(mean(x²) + eps)}, or {@code (1 + w) ⊙ …} when {@code onePlusWeight}
+     * (Qwen3.5's zero-centred weights). The weight multiplies after normalising, as HF does.
+     */
+    public static void rmsNorm(float[] x, int xOff, float[] w, boolean onePlusWeight, float eps, float[] out, int outOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+            acc = v.fma(v, acc);
+        }
+        float ss = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            ss += x[xOff + i] * x[xOff + i];
+        }
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        i = 0;
+        for (; i < bound; i += L) {
+            FloatVector wv = FloatVector.fromArray(F, w, i);
+            if (onePlusWeight) {
+                wv = wv.add(1f);
+            }
+            wv.mul(FloatVector.fromArray(F, x, xOff + i).mul(inv)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float wv = onePlusWeight ? 1f + w[i] : w[i];
+            out[outOff + i] = wv * (x[xOff + i] * inv);
+        }
+    }
+
+    /** In-place numerically stable softmax over {@code x[off .. off+n)}. */
+    public static void softmax(float[] x, int off, int n) {
+        float max = max(x, off, n);
+        FloatVector sumV = FloatVector.zero(F);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            sumV = sumV.add(e);
+        }
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        scale(x, off, n, 1f / sum);
+    }
+
+    public static float max(float[] x, int off, int n) {
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            m = m.max(FloatVector.fromArray(F, x, off + i));
+        }
+        float r = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            r = Math.max(r, x[off + i]);
+        }
+        return r;
+    }
+
+    /** In-place SiLU: x·sigmoid(x). */
+    public static void silu(float[] x, int off, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, off + i);
+            v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = ScalarKernels.silu(x[off + i]);
+        }
+    }
+
+    /** SwiGLU core: gate[i] = silu(gate[i]) · up[i]. */
+    public static void siluMul(float[] gate, int gOff, float[] up, int uOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
+            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f))
+                    .mul(FloatVector.fromArray(F, up, uOff + i))
+                    .intoArray(gate, gOff + i);
+        }
+        for (; i < n; i++) {
+            gate[gOff + i] = ScalarKernels.silu(gate[gOff + i]) * up[uOff + i];
+        }
+    }
+
+    /** Index of the largest value (the first one on ties, as torch.argmax does). */
+    public static int argmax(float[] x, int off, int n) {
+        float max = max(x, off, n);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            VectorMask<Float> hit = FloatVector.fromArray(F, x, off + i).compare(VectorOperators.EQ, max);
+            if (hit.anyTrue()) {
+                return i + hit.firstTrue();
+            }
+        }
+        for (; i < n; i++) {
+            if (x[off + i] == max) {
+                return i;
+            }
+        }
+        // Only NaNs: fall back to the scalar rule.
+        return ScalarKernels.argmax(x, off, n);
+    }
+
+    /**
+     * Rotate-half RoPE on one head: pairs (i, i + R/2) for i < R/2 with precomputed cos/sin of this position;
+     * dimensions R .. headDim-1 are untouched (partial rotary).
+     */
+    public static void rope(float[] x, int off, float[] cos, float[] sin, int halfRotary) {
+        int bound = F.loopBound(halfRotary);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector a = FloatVector.fromArray(F, x, off + i);
+            FloatVector b = FloatVector.fromArray(F, x, off + halfRotary + i);
+            FloatVector c = FloatVector.fromArray(F, cos, i);
+            FloatVector s = FloatVector.fromArray(F, sin, i);
+            a.mul(c).sub(b.mul(s)).intoArray(x, off + i);
+            b.mul(c).add(a.mul(s)).intoArray(x, off + halfRotary + i);
+        }
+        for (; i < halfRotary; i++) {
+            float a = x[off + i];
+            float b = x[off + halfRotary + i];
+            x[off + i] = a * cos[i] - b * sin[i];
+            x[off + halfRotary + i] = b * cos[i] + a * sin[i];
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.tessera.tensor;
+
+/**
+ * Plain-loop reference versions of the kernels: the specification that {@link Kernels} is tested against, and the
+ * exact scalar functions (torch semantics) the models use directly.
+ */
+public final class ScalarKernels {
+    private ScalarKernels() {}
+
+    public static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    public static float silu(float x) {
+        return x * sigmoid(x);
+    }
+
+    /** torch.nn.functional.softplus with beta 1 and threshold 20. */
+    public static float softplus(float x) {
+        return x > 20f ? x : (float) Math.log1p(Math.exp(x));
+    }
+
+    public static float dot(Matrix w, int row, float[] x, int xOff) {
+        float[] r = new float[w.cols()];
+        w.row(row, r, 0);
+        float s = 0;
+        for (int c = 0; c < r.length; c++) {
+            s += r[c] * x[xOff + c];
+        }
+        return s;
+    }
+
+    /** Reference matvec: widen each row, multiply, sum in order. */
+    public static void matvec(Matrix w, float[] x, int xOff, float[] out, int outOff) {
+        for (int r = 0; r < w.rows(); r++) {
+            out[outOff + r] = dot(w, r, x, xOff);
+        }
+    }
+
+    public static void rmsNorm(float[] x, int xOff, float[] w, boolean onePlusWeight, float eps, float[] out, int outOff, int n) {
+        float ss = 0;
+        for (int i = 0; i < n; i++) {
+            ss += x[xOff + i] * x[xOff + i];
+        }
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int i = 0; i < n; i++) {
+            float wv = onePlusWeight ? 1f + w[i] : w[i];
+            out[outOff + i] = wv * (x[xOff + i] * inv);
+        }
+    }
+
+    public static void softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            x[off + i] = (float) Math.exp(x[off + i] - max);
+            sum += x[off + i];
+        }
+        for (int i = 0; i < n; i++) {
+            x[off + i] /= sum;
+        }
+    }
+
+    public static void silu(float[] x, int off, int n) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = silu(x[off + i]);
+        }
+    }
+
+    public static int argmax(float[] x, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (x[off + i] > x[off + best] || (Float.isNaN(x[off + best]) && !Float.isNaN(x[off + i]))) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    public static void rope(float[] x, int off, float[] cos, float[] sin, int halfRotary) {
+        for (int i = 0; i < halfRotary; i++) {
+            float a = x[off + i];
+            float b = x[off + halfRotary + i];
+            x[off + i] = a * cos[i] - b * sin[i];
+            x[off + halfRotary + i] = b * cos[i] + a * sin[i];
+        }
+    }
+}
