@@ -145,20 +145,19 @@ public final class Quantizer {
     }
 
     /**
-     * Quantizes rows {@code [rowFrom, rowTo)} of {@code src} (widened exactly to fp32 by {@link Matrix#row}) into
-     * {@code q} (rowBytes per row) and {@code scales} (scalesPerRow per row), rows in parallel.
+     * Quantizes rows {@code [rowFrom, rowTo)} of {@code src} (fp32 rows) into {@code q} (rowBytes per row, from index
+     * 0) and {@code scales} (scalesPerRow per row, from index 0), rows in parallel.
      */
-    public static void quantizeRows(Matrix src, int bits, int rowFrom, int rowTo, byte[] q, short[] scales) {
-        int cols = src.cols();
+    public static void quantizeRows(RowSource src, int cols, int bits, int rowFrom, int rowTo, byte[] q, short[] scales) {
         int rb = Math.toIntExact(rowBytes(bits, cols));
         int spr = scalesPerRow(cols);
-        IntStream.range(rowFrom, rowTo).parallel().forEach(new java.util.function.IntConsumer() {
-            final ThreadLocal<float[]> buf = ThreadLocal.withInitial(() -> new float[cols]);
-
-            @Override
-            public void accept(int r) {
-                float[] row = buf.get();
-                src.row(r, row, 0);
+        int chunk = Math.max(1, (rowTo - rowFrom) / (4 * Runtime.getRuntime().availableProcessors()));
+        int pieces = (rowTo - rowFrom + chunk - 1) / chunk;
+        IntStream.range(0, pieces).parallel().forEach(k -> {
+            float[] row = new float[cols];
+            int to = Math.min(rowTo, rowFrom + (k + 1) * chunk);
+            for (int r = rowFrom + k * chunk; r < to; r++) {
+                src.row(r, row);
                 int i = r - rowFrom;
                 quantizeRow(row, 0, cols, bits, q, i * rb, scales, i * spr);
             }
