@@ -164,7 +164,10 @@ public final class Quantizer {
         });
     }
 
-    /** The whole matrix quantized into off-heap planes owned by {@code arena}: a {@link Q8Matrix} or {@link Q4Matrix}. */
+    /**
+     * The whole matrix quantized into off-heap planes owned by {@code arena} (filled from several threads, so it must
+     * be a shared or global arena): a {@link Q8Matrix} or {@link Q4Matrix}.
+     */
     public static Matrix quantize(Matrix src, int bits, String name, Arena arena) {
         return quantize(src.rows(), src.cols(), bits, name, arena, (r, row) -> src.row(r, row, 0));
     }

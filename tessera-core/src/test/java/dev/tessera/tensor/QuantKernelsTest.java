@@ -97,7 +97,7 @@ class QuantKernelsTest {
     @ValueSource(ints = {8, 4})
     void rowDequantizesAsQTimesFp16Scale(int bits) {
         Random rnd = new Random(7);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             int rows = 3, cols = 70;
             F32Matrix src = f32("w", rows, cols, randomRow(rnd, rows * cols, 0.02f), arena);
             Matrix m = Quantizer.quantize(src, bits, "w", arena);
@@ -121,7 +121,7 @@ class QuantKernelsTest {
     @ValueSource(ints = {8, 4})
     void kernelsMatchTheScalarTwinOnAwkwardSizes(int bits) {
         Random rnd = new Random(1234 + bits);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             for (int cols : AWKWARD_COLS) {
                 for (int rows : AWKWARD_ROWS) {
                     Matrix m = Quantizer.quantize(f32("w", rows, cols, randomRow(rnd, rows * cols, 0.05f), arena), bits, "w", arena);
@@ -167,7 +167,7 @@ class QuantKernelsTest {
     @ValueSource(ints = {8, 4})
     void quantizedKernelsEqualF32OnDequantizedWeights(int bits) {
         Random rnd = new Random(99);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             for (int cols : new int[] {32, 64, 160, 2560}) {
                 int rows = 11;
                 Matrix q = Quantizer.quantize(f32("w", rows, cols, randomRow(rnd, rows * cols, 0.02f), arena), bits, "w", arena);
