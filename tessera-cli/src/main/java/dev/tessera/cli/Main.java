@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             RunCommand.class,
             ModelsCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Runnable {
 
