@@ -476,4 +476,103 @@ public final class Kernels {
             x[off + halfRotary + i] = b * cos[i] + a * sin[i];
         }
     }
+
+    // ---------------------------------------------------------------- state-space (Mamba2) helpers
+
+    /** y[i] += a[i]·b[i] (the depthwise conv: one kernel tap across all channels). */
+    public static void mulAdd(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), FloatVector.fromArray(F, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a[aOff + i] * b[bOff + i];
+        }
+    }
+
+    /**
+     * The Mamba2 decode update of one state row: {@code s[i] = s[i]·decay + b·x[i]}. A multiply then an add (no
+     * fma), because HF forms {@code dBx = (dt·B)·x} as its own tensor before {@code S·dA + dBx}.
+     */
+    public static void decayUpdate(float[] s, int sOff, float decay, float b, float[] x, int xOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector bx = FloatVector.fromArray(F, x, xOff + i).mul(b);
+            FloatVector.fromArray(F, s, sOff + i).mul(decay).add(bx).intoArray(s, sOff + i);
+        }
+        for (; i < n; i++) {
+            s[sOff + i] = s[sOff + i] * decay + b * x[xOff + i];
+        }
+    }
+
+    /**
+     * One row i of the SSD intra-chunk matrix: {@code out[j] = cb[j] · exp(seg[j]) · dt[j]} for j < n, where
+     * {@code seg[j]} is the segment sum of {@code A·dt} over (j, i]. The caller passes only j ≤ i, so the exponent
+     * is never positive (the masked entries are never evaluated and cannot overflow).
+     */
+    public static void decayRow(float[] cb, int cbOff, float[] seg, int segOff, float[] dt, int dtOff, float[] out, int outOff, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector e = FloatVector.fromArray(F, seg, segOff + j).lanewise(VectorOperators.EXP);
+            FloatVector.fromArray(F, cb, cbOff + j).mul(e).mul(FloatVector.fromArray(F, dt, dtOff + j)).intoArray(out, outOff + j);
+        }
+        for (; j < n; j++) {
+            out[outOff + j] = cb[cbOff + j] * (float) Math.exp(seg[segOff + j]) * dt[dtOff + j];
+        }
+    }
+
+    /**
+     * A weighted sum of rows: {@code out[p] = beta·out[p] + Σ_r coef[r]·m[mOff + r·stride + p]} for p < width
+     * ({@code beta == 0} overwrites without reading out). Four vectors of out stay in registers while the rows
+     * stream past, so there is no horizontal reduction and no store per row; this is every state-space product
+     * of the Mamba2 scan (read-out C·S, intra-chunk M·X, state update B·X).
+     */
+    public static void weightedRows(float beta, float[] out, int outOff, int width, float[] coef, int coefOff, int rows,
+                                    float[] m, int mOff, int stride) {
+        int p = 0;
+        for (; p + 4 * L <= width; p += 4 * L) {
+            FloatVector a0, a1, a2, a3;
+            if (beta == 0f) {
+                a0 = FloatVector.zero(F);
+                a1 = a0;
+                a2 = a0;
+                a3 = a0;
+            } else {
+                a0 = FloatVector.fromArray(F, out, outOff + p).mul(beta);
+                a1 = FloatVector.fromArray(F, out, outOff + p + L).mul(beta);
+                a2 = FloatVector.fromArray(F, out, outOff + p + 2 * L).mul(beta);
+                a3 = FloatVector.fromArray(F, out, outOff + p + 3 * L).mul(beta);
+            }
+            for (int r = 0; r < rows; r++) {
+                FloatVector c = FloatVector.broadcast(F, coef[coefOff + r]);
+                int o = mOff + r * stride + p;
+                a0 = FloatVector.fromArray(F, m, o).fma(c, a0);
+                a1 = FloatVector.fromArray(F, m, o + L).fma(c, a1);
+                a2 = FloatVector.fromArray(F, m, o + 2 * L).fma(c, a2);
+                a3 = FloatVector.fromArray(F, m, o + 3 * L).fma(c, a3);
+            }
+            a0.intoArray(out, outOff + p);
+            a1.intoArray(out, outOff + p + L);
+            a2.intoArray(out, outOff + p + 2 * L);
+            a3.intoArray(out, outOff + p + 3 * L);
+        }
+        for (; p + L <= width; p += L) {
+            FloatVector a = beta == 0f ? FloatVector.zero(F) : FloatVector.fromArray(F, out, outOff + p).mul(beta);
+            for (int r = 0; r < rows; r++) {
+                a = FloatVector.fromArray(F, m, mOff + r * stride + p).fma(FloatVector.broadcast(F, coef[coefOff + r]), a);
+            }
+            a.intoArray(out, outOff + p);
+        }
+        for (; p < width; p++) {
+            float a = beta == 0f ? 0f : out[outOff + p] * beta;
+            for (int r = 0; r < rows; r++) {
+                a += coef[coefOff + r] * m[mOff + r * stride + p];
+            }
+            out[outOff + p] = a;
+        }
+    }
 }
