@@ -104,8 +104,16 @@ public final class ScalarKernels {
 
     public static void decayRow(float[] cb, int cbOff, float[] seg, int segOff, float[] dt, int dtOff, float[] out, int outOff, int n) {
         for (int j = 0; j < n; j++) {
-            out[outOff + j] = cb[cbOff + j] * (float) Math.exp(seg[segOff + j]) * dt[dtOff + j];
+            out[outOff + j] = flushNegligible(cb[cbOff + j] * (float) Math.exp(seg[segOff + j]) * dt[dtOff + j]);
         }
+    }
+
+    /** See {@link Kernels#NEGLIGIBLE}. */
+    public static final float NEGLIGIBLE = 1e-30f;
+
+    /** v, or 0 when |v| is below {@link #NEGLIGIBLE} (keeps decayed weights out of the slow subnormal range). */
+    public static float flushNegligible(float v) {
+        return Math.abs(v) < NEGLIGIBLE ? 0f : v;
     }
 
     public static void weightedRows(float beta, float[] out, int outOff, int width, float[] coef, int coefOff, int rows,
@@ -116,6 +124,13 @@ public final class ScalarKernels {
                 a += coef[coefOff + r] * m[mOff + r * stride + p];
             }
             out[outOff + p] = a;
+        }
+    }
+
+    public static void weightedRows4(float beta, float[] out, int outOff, int outStride, int width, float[] coef, int coefOff,
+                                     int coefStride, int rows, float[] m, int mOff, int stride) {
+        for (int u = 0; u < 4; u++) {
+            weightedRows(beta, out, outOff + u * outStride, width, coef, coefOff + u * coefStride, rows, m, mOff, stride);
         }
     }
 }

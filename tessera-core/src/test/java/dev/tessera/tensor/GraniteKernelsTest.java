@@ -79,4 +79,21 @@ class GraniteKernelsTest {
             }
         }
     }
+
+    @Test
+    void weightedRows4MatchesScalar() {
+        for (int width : SIZES) {
+            for (int rows : new int[] {1, 3, 64, 128}) {
+                int stride = width + 5, outStride = width + 2, coefStride = rows + 3;
+                float[] m = random(rows * stride + 2), coef = random(4 * coefStride + 1);
+                for (float beta : new float[] {0f, 1f, 0.75f}) {
+                    float[] out = random(4 * outStride + 1);
+                    float[] ref = out.clone();
+                    Kernels.weightedRows4(beta, out, 1, outStride, width, coef, 1, coefStride, rows, m, 2, stride);
+                    ScalarKernels.weightedRows4(beta, ref, 1, outStride, width, coef, 1, coefStride, rows, m, 2, stride);
+                    assertClose(out, ref, 1e-5f);
+                }
+            }
+        }
+    }
 }

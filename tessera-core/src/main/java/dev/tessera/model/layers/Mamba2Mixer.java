@@ -196,7 +196,14 @@ public final class Mamba2Mixer {
         float[] y = new float[0];
         /** {@code C·Bᵀ} per (block, group): {@code [blocks·groups][BLOCK][BLOCK]}, lower triangle used. */
         float[] cb = new float[0];
-        /** Per-head work rows (cumulative decay, segment sums, dt, a matrix row, coefficients): no thread sharing. */
+        /** B per (block, group) transposed to {@code [dState][BLOCK]}: the state update reads it by state index. */
+        float[] bt = new float[0];
+        /**
+         * Per-head work area, so heads never share memory: four rows of BLOCK floats (running decay, A·dt, dt,
+         * segment sums), four coefficient rows, and the head's x for the block, {@code [BLOCK][headDim]}.
+         * Copying x out of the {@code convDim}-strided chunk rows matters: those rows are a multiple of 1 KiB apart,
+         * so a block of them lands on a few L1 sets and the products that re-read it would thrash.
+         */
         float[] perHead = new float[0];
         final Task task = new Task(this);
 
@@ -218,8 +225,11 @@ public final class Mamba2Mixer {
                 if (cb.length < blocks * sh.groups() * BLOCK * BLOCK) {
                     cb = new float[blocks * sh.groups() * BLOCK * BLOCK];
                 }
-                if (perHead.length < sh.heads() * Task.PER_HEAD * BLOCK) {
-                    perHead = new float[sh.heads() * Task.PER_HEAD * BLOCK];
+                if (bt.length < blocks * sh.groups() * sh.dState() * BLOCK) {
+                    bt = new float[blocks * sh.groups() * sh.dState() * BLOCK];
+                }
+                if (perHead.length < sh.heads() * Task.perHead(sh)) {
+                    perHead = new float[sh.heads() * Task.perHead(sh)];
                 }
             }
         }
@@ -231,8 +241,10 @@ public final class Mamba2Mixer {
         static final int RECURRENT = 1;
         static final int CB = 2;
         static final int SSD = 3;
-        /** Work rows per head in {@link Scratch#perHead}, each BLOCK floats. */
-        static final int PER_HEAD = 6;
+        /** Floats of {@link Scratch#perHead} per head. */
+        static int perHead(Shape sh) {
+            return 8 * BLOCK + BLOCK * sh.headDim();
+        }
 
         private final Scratch s;
         private Mamba2Mixer m;
@@ -318,7 +330,7 @@ public final class Mamba2Mixer {
             }
         }
 
-        /** Block b, group g (index u = b·groups + g): {@code cb[i][j] = C_i · B_j} for j ≤ i. */
+        /** Block b, group g (index u = b·groups + g): {@code cb[i][j] = C_i · B_j} for j ≤ i, and B transposed. */
         private void cb(int u) {
             Shape sh = m.shape;
             int groups = sh.groups();
@@ -333,6 +345,13 @@ public final class Mamba2Mixer {
                 int ci = (t0 + i) * c + sh.cOffset() + g * ns;
                 for (int j = 0; j <= i; j++) {
                     s.cb[base + i * BLOCK + j] = Kernels.dot(s.xbc, ci, s.xbc, (t0 + j) * c + sh.bOffset() + g * ns, ns);
+                }
+            }
+            int bt = u * ns * BLOCK;
+            for (int j = 0; j < q; j++) {
+                int bj = (t0 + j) * c + sh.bOffset() + g * ns;
+                for (int k = 0; k < ns; k++) {
+                    s.bt[bt + k * BLOCK + j] = s.xbc[bj + k];
                 }
             }
         }
@@ -352,6 +371,7 @@ public final class Mamba2Mixer {
             int p = sh.headDim();
             int ns = sh.dState();
             int c = sh.convDim();
+            int dInner = sh.dInner();
             int heads = sh.heads();
             int g = sh.groupOf(h);
             float aH = m.a[h];
@@ -359,13 +379,14 @@ public final class Mamba2Mixer {
             float[] st = ssm.data();
             int so = ssm.offset(h);
             float[] xbc = s.xbc;
+            float[] y = s.y;
             float[] w = s.perHead;
-            int cum = h * PER_HEAD * BLOCK;     // c_j
+            int cum = h * perHead(sh);          // c_j: running sum of a inside the block
             int av = cum + BLOCK;               // a_j = A·dt_j
             int dts = av + BLOCK;               // dt_j
-            int seg = dts + BLOCK;              // segment sums of row i
-            int row = seg + BLOCK;              // row i of the decayed C·Bᵀ, or the state-update coefficients
-            int coef = row + BLOCK;
+            int seg = dts + BLOCK;              // segment sums of one row, later the state-update weights
+            int rows4 = seg + BLOCK;            // four rows of coefficients, [4][BLOCK]
+            int xs = rows4 + 4 * BLOCK;         // x_j of this head, [BLOCK][P]
             int blocks = (n + BLOCK - 1) / BLOCK;
             for (int b = 0; b < blocks; b++) {
                 int t0 = b * BLOCK;
@@ -377,41 +398,87 @@ public final class Mamba2Mixer {
                     w[av + j] = aH * dt;
                     run += w[av + j];
                     w[cum + j] = run;
+                    System.arraycopy(xbc, (t0 + j) * c + h * p, w, xs + j * p, p);
                 }
+                int y0 = t0 * dInner + h * p;
+                int c0 = t0 * c + sh.cOffset() + g * ns;
+
+                // 1. The state entering the block, read out by every token's C and decayed to it: exp(c_i)·(C_i·S).
+                int i = 0;
+                for (; i + 4 <= q; i += 4) {
+                    Kernels.weightedRows4(0f, y, y0 + i * dInner, dInner, p, xbc, c0 + i * c, c, ns, st, so, p);
+                }
+                for (; i < q; i++) {
+                    Kernels.weightedRows(0f, y, y0 + i * dInner, p, xbc, c0 + i * c, ns, st, so, p);
+                }
+                for (i = 0; i < q; i++) {
+                    float decay = ScalarKernels.flushNegligible((float) Math.exp(w[cum + i]));
+                    if (decay == 0f) {
+                        java.util.Arrays.fill(y, y0 + i * dInner, y0 + i * dInner + p, 0f);
+                    } else if (decay != 1f) {
+                        Kernels.scale(y, y0 + i * dInner, p, decay);
+                    }
+                }
+
+                // 2. Inside the block: y_i += Σ_{j≤i} (C_i·B_j)·exp(Σ_{(j,i]} a)·dt_j·x_j, four tokens at a time.
                 int cbBase = (b * sh.groups() + g) * BLOCK * BLOCK;
-                int xFirst = t0 * c + h * p;
-                for (int i = 0; i < q; i++) {
-                    int y = (t0 + i) * sh.dInner() + h * p;
-                    int ci = (t0 + i) * c + sh.cOffset() + g * ns;
-                    // Contribution of the state entering the block, decayed to token i.
-                    float decay = (float) Math.exp(w[cum + i]);
-                    Kernels.weightedRows(0f, s.y, y, p, xbc, ci, ns, st, so, p);
-                    if (decay != 1f) {
-                        Kernels.scale(s.y, y, p, decay);
+                for (i = 0; i + 4 <= q; i += 4) {
+                    for (int u = 0; u < 4; u++) {
+                        int r = rows4 + u * BLOCK;
+                        decayedRow(w, i + u, cum, av, seg, dts, cbBase, r);
+                        java.util.Arrays.fill(w, r + i + u + 1, r + i + 4, 0f); // masked: j > i
                     }
-                    // Tokens of this block up to i.
-                    w[seg + i] = 0f;
-                    for (int j = i - 1; j >= 0; j--) {
-                        w[seg + j] = w[seg + j + 1] + w[av + j + 1];
-                    }
-                    Kernels.decayRow(s.cb, cbBase + i * BLOCK, w, seg, w, dts, w, row, i + 1);
-                    Kernels.weightedRows(1f, s.y, y, p, w, row, i + 1, xbc, xFirst, c);
-                    Kernels.axpy(dH, xbc, (t0 + i) * c + h * p, s.y, y, p);
+                    Kernels.weightedRows4(1f, y, y0 + i * dInner, dInner, p, w, rows4, BLOCK, i + 4, w, xs, p);
                 }
-                // Jump the state over the block.
+                for (; i < q; i++) {
+                    decayedRow(w, i, cum, av, seg, dts, cbBase, rows4);
+                    Kernels.weightedRows(1f, y, y0 + i * dInner, p, w, rows4, i + 1, w, xs, p);
+                }
+                for (i = 0; i < q; i++) {
+                    Kernels.axpy(dH, w, xs + i * p, y, y0 + i * dInner, p);
+                }
+
+                // 3. Jump the state over the block:
+                //    S[k] ← exp(c_last)·S[k] + Σ_j (exp(c_last − c_j)·dt_j·B_j[k])·x_j, four state rows at a time.
                 float last = w[cum + q - 1];
-                float decayAll = (float) Math.exp(last);
+                // Weights that have decayed below NEGLIGIBLE become exact zeros (no subnormal arithmetic).
+                float decayAll = ScalarKernels.flushNegligible((float) Math.exp(last));
                 for (int j = 0; j < q; j++) {
-                    w[row + j] = (float) Math.exp(last - w[cum + j]) * w[dts + j];
+                    w[seg + j] = ScalarKernels.flushNegligible((float) Math.exp(last - w[cum + j]) * w[dts + j]);
                 }
-                int bFirst = t0 * c + sh.bOffset() + g * ns;
-                for (int k = 0; k < ns; k++) {
-                    for (int j = 0; j < q; j++) {
-                        w[coef + j] = w[row + j] * xbc[bFirst + j * c + k];
+                int bt = (b * sh.groups() + g) * ns * BLOCK;
+                int k = 0;
+                for (; k + 4 <= ns; k += 4) {
+                    for (int u = 0; u < 4; u++) {
+                        int bk = bt + (k + u) * BLOCK;
+                        int r = rows4 + u * BLOCK;
+                        for (int j = 0; j < q; j++) {
+                            w[r + j] = ScalarKernels.flushNegligible(w[seg + j] * s.bt[bk + j]);
+                        }
                     }
-                    Kernels.weightedRows(decayAll, st, so + k * p, p, w, coef, q, xbc, xFirst, c);
+                    Kernels.weightedRows4(decayAll, st, so + k * p, p, p, w, rows4, BLOCK, q, w, xs, p);
+                }
+                for (; k < ns; k++) {
+                    int bk = bt + k * BLOCK;
+                    for (int j = 0; j < q; j++) {
+                        w[rows4 + j] = ScalarKernels.flushNegligible(w[seg + j] * s.bt[bk + j]);
+                    }
+                    Kernels.weightedRows(decayAll, st, so + k * p, p, w, rows4, q, w, xs, p);
                 }
             }
+        }
+
+        /**
+         * Row i of the block's decayed matrix into {@code w[out .. out+i]}: {@code (C_i·B_j)·exp(Σ_{(j,i]} a)·dt_j}.
+         * The decays are segment sums of a (as HF's segsum does), not differences of running sums, so a long decayed
+         * prefix cannot cancel their precision away; no exponent is ever positive.
+         */
+        private void decayedRow(float[] w, int i, int cum, int av, int seg, int dts, int cbBase, int out) {
+            w[seg + i] = 0f;
+            for (int j = i - 1; j >= 0; j--) {
+                w[seg + j] = w[seg + j + 1] + w[av + j + 1];
+            }
+            Kernels.decayRow(s.cb, cbBase + i * BLOCK, w, seg, w, dts, w, out, i + 1);
         }
     }
 }
