@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             InspectCommand.class,
             VerifyCommand.class,
+            BenchCommand.class,
+            GateCommand.class,
         })
 public final class Main implements Runnable {
 
