@@ -1,6 +1,5 @@
 package dev.tessera.convert;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tessera.TesseraException;
 import dev.tessera.io.Bundle;
@@ -267,9 +266,5 @@ abstract class ConvertSource implements AutoCloseable {
         public void close() {
             weights.close();
         }
-    }
-
-    static JsonNode readJsonOrNull(Path p) {
-        return Files.isRegularFile(p) ? Json.read(p) : null;
     }
 }

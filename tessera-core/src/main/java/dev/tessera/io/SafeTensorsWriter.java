@@ -70,23 +70,21 @@ public final class SafeTensorsWriter {
         }
         int padded = (json.length + 7) / 8 * 8;
         CountingStream out = new CountingStream(new BufferedOutputStream(raw, 1 << 20));
-        {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-            out.write(len.array());
-            out.write(json);
-            for (int i = json.length; i < padded; i++) {
-                out.write(' ');
-            }
-            for (Item it : items) {
-                long before = out.count;
-                it.body().writeTo(out);
-                if (out.count - before != it.bytes()) {
-                    throw new TesseraException("internal error: tensor '" + it.name() + "' wrote " + (out.count - before)
-                            + " bytes, expected " + it.bytes());
-                }
-            }
-            out.flush();
+        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        out.write(len.array());
+        out.write(json);
+        for (int i = json.length; i < padded; i++) {
+            out.write(' ');
         }
+        for (Item it : items) {
+            long before = out.count;
+            it.body().writeTo(out);
+            if (out.count - before != it.bytes()) {
+                throw new TesseraException("internal error: tensor '" + it.name() + "' wrote " + (out.count - before)
+                        + " bytes, expected " + it.bytes());
+            }
+        }
+        out.flush();
     }
 
     public static Item f32(String name, float[] data, long... shape) {

@@ -287,16 +287,26 @@ public final class QuantKernels {
                 a33 = w3.fma(x3, a33);
             }
         }
-        FloatVector[] acc = {a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33};
-        long[] bases = {b0, b1, b2, b3};
-        long[] sb = {s0, s1, s2, s3};
+        // Reductions written out (no arrays of vectors: those would box every accumulator once per tile).
         int from = nb * BLOCK;
-        for (int rr = 0; rr < 4; rr++) {
-            for (int t = 0; t < 4; t++) {
-                out[o + t * os + rr] = acc[4 * rr + t].reduceLanes(VectorOperators.ADD)
-                        + tailDot(kind, q, bases[rr], scales, sb[rr], from, cols, xt, xto + t * xts);
-            }
-        }
+        int o1 = o + os, o2 = o + 2 * os, o3 = o + 3 * os;
+        int x1 = xto + xts, x2 = xto + 2 * xts, x3 = xto + 3 * xts;
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, xto);
+        out[o1] = a01.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, x1);
+        out[o2] = a02.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, x2);
+        out[o3] = a03.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, x3);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, xto);
+        out[o1 + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, x1);
+        out[o2 + 1] = a12.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, x2);
+        out[o3 + 1] = a13.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, x3);
+        out[o + 2] = a20.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, xto);
+        out[o1 + 2] = a21.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, x1);
+        out[o2 + 2] = a22.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, x2);
+        out[o3 + 2] = a23.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, x3);
+        out[o + 3] = a30.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, xto);
+        out[o1 + 3] = a31.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x1);
+        out[o2 + 3] = a32.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x2);
+        out[o3 + 3] = a33.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x3);
     }
 
     private static float dot(int kind, MemorySegment q, MemorySegment scales, int cols, int r, float[] xb, int xbo, float[] xt, int xto) {
