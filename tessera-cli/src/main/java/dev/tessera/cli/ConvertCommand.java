@@ -70,8 +70,12 @@ final class ConvertCommand implements Callable<Integer> {
         private final long start = System.nanoTime();
         private int lastDecile = -1;
         private boolean drawn;
+        private boolean stopped;
 
         synchronized void update(long done, long total, String current) {
+            if (stopped) {
+                return;
+            }
             double f = total == 0 ? 1 : (double) done / total;
             if (!tty) {
                 int decile = (int) (f * 10);
@@ -99,6 +103,7 @@ final class ConvertCommand implements Callable<Integer> {
 
         synchronized void interrupted() {
             finish();
+            stopped = true;
             System.err.println("tessera: convert interrupted; temporary files removed, nothing written");
         }
     }
