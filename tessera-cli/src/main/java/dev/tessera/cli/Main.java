@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
         description = "Converts, quantizes, checks and runs small language models on the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            RunCommand.class,
+            ModelsCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Runnable {
 

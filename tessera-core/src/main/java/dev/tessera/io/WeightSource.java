@@ -32,6 +32,45 @@ public interface WeightSource extends AutoCloseable {
         return tensor(name).asMatrix();
     }
 
+    /**
+     * The weight matrix of a module, which must have shape {@code [rows, cols]}; the error names the tensor and
+     * both shapes. Sources that fabricate weights (synthetic models) create it at this shape.
+     */
+    default Matrix matrix(String module, int rows, int cols) {
+        Matrix m = matrix(module);
+        if (m.rows() != rows || m.cols() != cols) {
+            throw new TesseraException.InvalidInput("tensor '" + module + ".weight' in " + describe() + " has shape ["
+                    + m.rows() + ", " + m.cols() + "] but the config implies [" + rows + ", " + cols + "]");
+        }
+        return m;
+    }
+
+    /** The tensor stored under this name, which must have exactly this shape. */
+    default Tensor tensor(String name, long... shape) {
+        if (!has(name)) {
+            throw new TesseraException.InvalidInput("missing tensor '" + name + "' in " + describe());
+        }
+        Tensor t = tensor(name);
+        if (!java.util.Arrays.equals(t.shape(), shape)) {
+            throw new TesseraException.InvalidInput("tensor '" + name + "' in " + describe() + " has shape "
+                    + t.shapeString() + " but the config implies " + java.util.Arrays.toString(shape));
+        }
+        return t;
+    }
+
+    /** A tensor of n elements (any layout, e.g. [n] or [n, 1]) widened to fp32. */
+    default float[] vector(String name, int n) {
+        if (!has(name)) {
+            throw new TesseraException.InvalidInput("missing tensor '" + name + "' in " + describe());
+        }
+        Tensor t = tensor(name);
+        if (t.numel() != n) {
+            throw new TesseraException.InvalidInput("tensor '" + name + "' in " + describe() + " has shape "
+                    + t.shapeString() + " but the config implies " + n + " elements");
+        }
+        return t.toFloatArray();
+    }
+
     /** A small tensor widened to fp32 (norm weights, biases, per-head scalars). */
     default float[] floats(String name) {
         if (!has(name)) {

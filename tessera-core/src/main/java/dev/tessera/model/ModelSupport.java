@@ -4,7 +4,6 @@ import dev.tessera.TesseraException;
 import dev.tessera.io.HfConfig;
 import dev.tessera.io.WeightSource;
 import dev.tessera.tensor.Matrix;
-import dev.tessera.tensor.Tensor;
 
 /** Checks and small helpers every architecture file shares. */
 public final class ModelSupport {
@@ -34,38 +33,17 @@ public final class ModelSupport {
 
     /** A matrix whose shape must be [rows, cols]; the error names the tensor and both shapes. */
     public static Matrix matrix(WeightSource w, String module, int rows, int cols) {
-        Matrix m = w.matrix(module);
-        if (m.rows() != rows || m.cols() != cols) {
-            throw new TesseraException.InvalidInput("tensor '" + module + ".weight' in " + w.describe() + " has shape ["
-                    + m.rows() + ", " + m.cols() + "] but the config implies [" + rows + ", " + cols + "]");
-        }
-        return m;
+        return w.matrix(module, rows, cols);
     }
 
     /** A vector of exactly n elements (any float dtype), widened to fp32. */
     public static float[] vector(WeightSource w, String name, int n) {
-        if (!w.has(name)) {
-            throw new TesseraException.InvalidInput("missing tensor '" + name + "' in " + w.describe());
-        }
-        Tensor t = w.tensor(name);
-        if (t.numel() != n) {
-            throw new TesseraException.InvalidInput("tensor '" + name + "' in " + w.describe() + " has shape "
-                    + t.shapeString() + " but the config implies " + n + " elements");
-        }
-        return t.toFloatArray();
+        return w.vector(name, n);
     }
 
     /** A tensor with exactly this shape, widened to fp32. */
     public static float[] tensor(WeightSource w, String name, long... shape) {
-        if (!w.has(name)) {
-            throw new TesseraException.InvalidInput("missing tensor '" + name + "' in " + w.describe());
-        }
-        Tensor t = w.tensor(name);
-        if (!java.util.Arrays.equals(t.shape(), shape)) {
-            throw new TesseraException.InvalidInput("tensor '" + name + "' in " + w.describe() + " has shape "
-                    + t.shapeString() + " but the config implies " + java.util.Arrays.toString(shape));
-        }
-        return t.toFloatArray();
+        return w.tensor(name, shape).toFloatArray();
     }
 
     public static void requireSilu(HfConfig cfg) {

@@ -1,14 +1,94 @@
 package dev.tessera.model.synthetic;
 
 import dev.tessera.TesseraException;
+import dev.tessera.io.HfConfig;
 import dev.tessera.model.LoadOptions;
 import dev.tessera.model.Model;
+import dev.tessera.model.Models;
+import dev.tessera.tensor.DType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-/** Placeholder replaced below. */
+/**
+ * {@code synthetic:<preset>[@<weights>]}: a random-weight model at a real (or tiny) shape, generated in memory in
+ * seconds, so that benchmarks, demos and tests run without downloading anything. The weights are deterministic
+ * (fixed seed per name), so two runs — or a model and its converted bundle — see the same model.
+ */
 public final class Synthetic {
     private Synthetic() {}
 
+    public static final String PREFIX = "synthetic:";
+    /** Seed of every synthetic model's weights. */
+    public static final long SEED = 0x7E55E4AL;
+
+    private static final Map<String, Preset> PRESETS = new LinkedHashMap<>();
+    /** Real shapes whose family is not implemented in this build yet: named so the error can say so. */
+    private static final Map<String, String> PLANNED = new LinkedHashMap<>();
+
+    static {
+        List<Preset> all = new ArrayList<>();
+        all.addAll(LlamaPresets.all());
+        for (Preset p : all) {
+            PRESETS.put(p.name(), p);
+        }
+        PLANNED.put("granite-4.0-h-1b", "granitemoehybrid");
+        PLANNED.put("granite-4.0-h-350m", "granitemoehybrid");
+        PLANNED.put("qwen3.5-0.8b", "qwen3_5");
+        PLANNED.put("qwen3.5-2b", "qwen3_5");
+        PLANNED.keySet().removeAll(PRESETS.keySet());
+    }
+
+    public static Map<String, Preset> presets() {
+        return java.util.Collections.unmodifiableMap(PRESETS);
+    }
+
+    /** A parsed {@code synthetic:} name. */
+    public record Spec(Preset preset, String weights) {
+        public String name() {
+            return PREFIX + preset.name() + (weights.equals("bf16") ? "" : "@" + weights);
+        }
+    }
+
+    public static boolean isSynthetic(String spec) {
+        return spec.startsWith(PREFIX);
+    }
+
+    public static Spec parse(String spec) {
+        if (!isSynthetic(spec)) {
+            throw new IllegalArgumentException(spec);
+        }
+        String rest = spec.substring(PREFIX.length());
+        String weights = "bf16";
+        int at = rest.indexOf('@');
+        if (at >= 0) {
+            weights = rest.substring(at + 1).toLowerCase(java.util.Locale.ROOT);
+            rest = rest.substring(0, at);
+        }
+        Preset p = PRESETS.get(rest);
+        if (p == null) {
+            if (PLANNED.containsKey(rest)) {
+                throw new TesseraException.Unsupported("synthetic:" + rest + " is a " + PLANNED.get(rest)
+                        + " model, a family this build does not implement yet");
+            }
+            throw new TesseraException.InvalidInput("unknown synthetic preset '" + rest + "'; available: "
+                    + String.join(", ", PRESETS.keySet()));
+        }
+        return new Spec(p, weights);
+    }
+
     public static Model load(String spec, LoadOptions options) {
-        throw new TesseraException.Unsupported("synthetic models are not built yet: " + spec);
+        Spec s = parse(spec);
+        DType dtype = switch (s.weights()) {
+            case "bf16" -> DType.BF16;
+            case "fp16", "f16" -> DType.F16;
+            case "f32", "fp32" -> DType.F32;
+            default -> throw new TesseraException.InvalidInput("unknown weight format '@" + s.weights() + "' in " + spec
+                    + " (available: bf16, fp16, f32)");
+        };
+        SyntheticWeights weights = new SyntheticWeights(s.preset(), SEED, dtype);
+        HfConfig config = new HfConfig(s.preset().config(), spec + " config");
+        return Models.build(config, weights, options);
     }
 }

@@ -1,0 +1,122 @@
+package dev.tessera.cli;
+
+import dev.tessera.TesseraException;
+import dev.tessera.engine.Generator;
+import dev.tessera.engine.Sampler;
+import dev.tessera.engine.Session;
+import dev.tessera.io.SafeTensorsWriter;
+import dev.tessera.model.Model;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code tessera run}: feed a prompt, generate, print (or save the logits for checking against a reference). */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs a model on a prompt and generates tokens.",
+                "Example: tessera run --model synthetic:llama-tiny --raw-tokens '[1,2,3]' --max-tokens 8"})
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    @Option(names = "--raw-tokens", paramLabel = "JSON", required = true,
+            description = "The prompt as a JSON array of token ids, e.g. '[1,2,3]'.")
+    String rawTokens;
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "32",
+            description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
+            description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the K most likely tokens (0 = all).")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus sampling mass (default: 1).")
+    double topP;
+
+    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0", description = "Drop tokens below P × the top probability.")
+    double minP;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed (default: 0).")
+    long seed;
+
+    @Option(names = "--stop-at-eos", negatable = true, defaultValue = "false",
+            description = "Stop at the model's eos_token_id (default: off for raw tokens).")
+    boolean stopAtEos;
+
+    @Option(names = "--save-logits", paramLabel = "FILE",
+            description = "Write input_ids, teacher-forced logits, generated_ids and generated_logits to a safetensors file.")
+    Path saveLogits;
+
+    @Override
+    public Integer call() {
+        int[] prompt = Args.tokenIds(rawTokens, "--raw-tokens");
+        if (prompt.length == 0) {
+            throw new TesseraException.InvalidInput("--raw-tokens is empty: give at least one token id");
+        }
+        if (maxTokens < 0) {
+            throw new TesseraException.InvalidInput("--max-tokens must be >= 0");
+        }
+        try (Model model = modelOptions.load()) {
+            Session session = new Session(model, modelOptions.chunkSize);
+            Sampler sampler = new Sampler(temperature, topK, topP, minP, seed);
+            int vocab = model.info().vocabSize();
+            var eos = model.info().config().intOrList("eos_token_id");
+            Generator generator = new Generator(session, sampler, stopAtEos ? eos::contains : null);
+            if (saveLogits != null) {
+                return saveLogits(model, session, generator, prompt, vocab);
+            }
+            Generator.Result r = generator.generate(prompt, maxTokens, null);
+            System.out.println(Args.json(r.generated()));
+            Log.info("prompt %d tokens in %.1f ms (%.1f tok/s); generated %d tokens, %.2f tok/s; stop: %s",
+                    prompt.length, r.prefillNanos() / 1e6, r.prefillTokensPerSecond(), r.generated().length,
+                    r.decodeTokensPerSecond(), r.reason().name().toLowerCase(java.util.Locale.ROOT));
+            return 0;
+        }
+    }
+
+    private int saveLogits(Model model, Session session, Generator generator, int[] prompt, int vocab) {
+        float[][] teacher = new float[prompt.length][];
+        session.prefill(prompt, 0, prompt.length, teacher);
+        List<float[]> stepLogits = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        Sampler sampler = new Sampler(temperature, topK, topP, minP, seed);
+        for (int k = 0; k < maxTokens; k++) {
+            float[] logits = session.lastLogits().data();
+            int token = sampler.sample(logits, 0, vocab);
+            stepLogits.add(java.util.Arrays.copyOf(logits, vocab));
+            ids.add(token);
+            if (k + 1 < maxTokens) {
+                session.step(token);
+            }
+        }
+        long[] inputIds = new long[prompt.length];
+        for (int i = 0; i < prompt.length; i++) {
+            inputIds[i] = prompt[i];
+        }
+        long[] gen = ids.stream().mapToLong(Integer::longValue).toArray();
+        SafeTensorsWriter.write(saveLogits, Map.of("producer", "tessera run", "model", modelOptions.model), List.of(
+                SafeTensorsWriter.i64("input_ids", inputIds, prompt.length),
+                SafeTensorsWriter.f32("logits", flatten(teacher, vocab), prompt.length, vocab),
+                SafeTensorsWriter.i64("generated_ids", gen, gen.length),
+                SafeTensorsWriter.f32("generated_logits", flatten(stepLogits.toArray(float[][]::new), vocab), gen.length, vocab)));
+        System.out.println(Args.json(ids.stream().mapToInt(Integer::intValue).toArray()));
+        Log.info("wrote %s", saveLogits);
+        return 0;
+    }
+
+    private static float[] flatten(float[][] rows, int vocab) {
+        float[] out = new float[rows.length * vocab];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * vocab, vocab);
+        }
+        return out;
+    }
+}
