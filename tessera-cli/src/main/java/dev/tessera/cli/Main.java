@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             RunCommand.class,
             ModelsCommand.class,
+            ConvertCommand.class,
+            InspectCommand.class,
+            VerifyCommand.class,
             BenchCommand.class,
             GateCommand.class,
         })
