@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
         description = "Converts, quantizes, checks and runs small language models on the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            TokenizeCommand.class,
+            DetokenizeCommand.class,
+            TemplateCommand.class,
         })
 public final class Main implements Runnable {
 
