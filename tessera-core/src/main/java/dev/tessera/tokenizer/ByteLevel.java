@@ -25,6 +25,14 @@ final class ByteLevel {
 
     /** Maps the UTF-8 bytes of {@code s} to their byte-level characters. */
     static String encode(String s) {
+        int n = s.length();
+        int ascii = 0;
+        while (ascii < n && s.charAt(ascii) < 0x80) ascii++;
+        if (ascii == n) { // ASCII: one char per byte, no UTF-8 round trip
+            char[] out = new char[n];
+            for (int k = 0; k < n; k++) out[k] = BYTE_TO_CHAR[s.charAt(k)];
+            return new String(out);
+        }
         byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         char[] out = new char[bytes.length];
         for (int i = 0; i < bytes.length; i++) {

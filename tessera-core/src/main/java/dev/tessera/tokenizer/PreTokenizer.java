@@ -67,8 +67,13 @@ interface PreTokenizer {
                 Pattern pat = Json.pattern(n, path);
                 Behavior b = Behavior.fromJson(Json.text(n, "behavior", path), path);
                 boolean invert = n.path("invert").asBoolean(false);
+                // the known GPT-style patterns get a hand-written matcher with identical results
+                java.util.function.Function<String, int[]> finder = GptSplitPattern
+                        .forRegex(n.path("pattern").path("Regex").asText(""))
+                        .<java.util.function.Function<String, int[]>>map(g -> g::matches)
+                        .orElse(text -> regexMatches(pat, text));
                 yield (in, out) -> {
-                    for (Piece p : in) split(p, regexMatches(pat, p.text()), b, invert, out);
+                    for (Piece p : in) split(p, finder.apply(p.text()), b, invert, out);
                 };
             }
             case "ByteLevel" -> {
@@ -167,13 +172,36 @@ interface PreTokenizer {
         return r.toArray();
     }
 
+    /** A growable boolean array (the match flags of {@link #split}). */
+    final class BoolList {
+        private boolean[] a;
+        private int n;
+
+        BoolList(int capacity) {
+            a = new boolean[Math.max(4, capacity)];
+        }
+
+        void add(boolean v) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
+            a[n++] = v;
+        }
+
+        boolean get(int i) {
+            return a[i];
+        }
+
+        int size() {
+            return n;
+        }
+    }
+
     /** Splits {@code p} at the given matches following Rust's {@code NormalizedString::split}. */
     static void split(Piece p, int[] matches, Behavior behavior, boolean invert, List<Piece> out) {
         String s = p.text();
         if (s.isEmpty()) return;
         // 1. alternate (range, isMatch) covering the whole text
         IntList starts = new IntList(matches.length + 2), ends = new IntList(matches.length + 2);
-        List<Boolean> isMatch = new ArrayList<>(matches.length + 2);
+        BoolList isMatch = new BoolList(matches.length + 2);
         int prev = 0;
         for (int i = 0; i < matches.length; i += 2) {
             int a = matches[i], b = matches[i + 1];
