@@ -42,9 +42,12 @@ final class AddedVocabulary {
 
         private final Node root = new Node();
         private boolean empty = true;
+        /** Chars that start some token: a cheap filter before the (boxing) map lookup. */
+        private final java.util.BitSet firstChars = new java.util.BitSet();
 
         void add(AddedToken t) {
             if (t.content().isEmpty()) return;
+            firstChars.set(t.content().charAt(0));
             Node n = root;
             for (int i = 0; i < t.content().length(); i++) n = n.next.computeIfAbsent(t.content().charAt(i), c -> new Node());
             if (n.token == null) n.token = t;
@@ -61,6 +64,10 @@ final class AddedVocabulary {
             int startOffset = 0;
             int i = 0;
             while (i < len) {
+                if (!firstChars.get(s.charAt(i))) {
+                    i++;
+                    continue;
+                }
                 Node n = root.next.get(s.charAt(i));
                 if (n == null) {
                     i++;

@@ -27,6 +27,8 @@ final class BpeModel {
     private final String prefix;
     private final String suffix;
     private final int[] byteIds = new int[256];
+    /** Vocabulary id of each single BMP char (-1 if absent): the symbol lookup of every char of every word. */
+    private final int[] charIds = new int[0x10000];
     /** Word → ids. Bounded: once full, new words are simply not cached (as the Rust library does). */
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
@@ -103,6 +105,10 @@ final class BpeModel {
         for (int b = 0; b < 256; b++) {
             byteIds[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
         }
+        java.util.Arrays.fill(charIds, -1);
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            if (e.getKey().length() == 1) charIds[e.getKey().charAt(0)] = e.getValue();
+        }
     }
 
     private static String textOrEmpty(JsonNode n) {
@@ -141,6 +147,12 @@ final class BpeModel {
         for (int i = 0; i < n; ) {
             int cp = word.codePointAt(i);
             int next = i + Character.charCount(cp);
+            if (cp < 0x10000 && prefix.isEmpty() && suffix.isEmpty() && charIds[cp] >= 0) {
+                syms.add(charIds[cp]);
+                i = next;
+                lastWasUnk = false;
+                continue;
+            }
             String s = word.substring(i, next);
             if (!prefix.isEmpty() && i > 0) s = prefix + s;
             if (!suffix.isEmpty() && next == n) s = s + suffix;

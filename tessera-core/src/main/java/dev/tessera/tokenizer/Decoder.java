@@ -3,8 +3,6 @@ package dev.tessera.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A {@code tokenizer.json} decoder, as the Rust {@code decode_chain}: a list of token strings in, a list out; the
@@ -35,11 +33,10 @@ interface Decoder {
             }
             case "ByteLevel" -> (tokens, atStart) -> List.of(byteLevel(tokens));
             case "Replace" -> {
-                Pattern pat = Json.pattern(n, path);
-                String content = Matcher.quoteReplacement(Json.text(n, "content", path));
+                java.util.function.UnaryOperator<String> replace = Json.replacer(n, path);
                 yield (tokens, atStart) -> {
                     List<String> out = new ArrayList<>(tokens.size());
-                    for (String t : tokens) out.add(pat.matcher(t).replaceAll(content));
+                    for (String t : tokens) out.add(replace.apply(t));
                     return out;
                 };
             }

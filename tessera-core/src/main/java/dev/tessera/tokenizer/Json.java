@@ -41,6 +41,23 @@ final class Json {
                 + "\" is not supported by Tessera's tokenizer");
     }
 
+    /**
+     * The replace-all function of a Replace normalizer/decoder. A literal {"String": s} pattern uses
+     * {@link String#replace} (a regex per token would dominate decoding time).
+     */
+    static java.util.function.UnaryOperator<String> replacer(JsonNode n, String path) {
+        String content = text(n, "content", path);
+        JsonNode p = n.get("pattern");
+        if (p != null && p.has("String")) {
+            String literal = p.get("String").asText();
+            if (literal.isEmpty()) return s -> s;
+            return s -> s.replace(literal, content);
+        }
+        java.util.regex.Pattern pat = pattern(n, path);
+        String quoted = java.util.regex.Matcher.quoteReplacement(content);
+        return s -> pat.matcher(s).replaceAll(quoted);
+    }
+
     /** A Replace/Split "pattern": {"String": s} (literal) or {"Regex": r}. */
     static java.util.regex.Pattern pattern(JsonNode n, String path) {
         JsonNode p = n.get("pattern");

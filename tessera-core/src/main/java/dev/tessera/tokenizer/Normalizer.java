@@ -3,8 +3,6 @@ package dev.tessera.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** A {@code tokenizer.json} normalizer: text → text, applied to each piece that is not an added token. */
 interface Normalizer {
@@ -25,9 +23,8 @@ interface Normalizer {
                 yield s -> s.isEmpty() ? s : p + s;
             }
             case "Replace" -> {
-                Pattern pat = Json.pattern(n, path);
-                String content = Matcher.quoteReplacement(Json.text(n, "content", path));
-                yield s -> pat.matcher(s).replaceAll(content);
+                java.util.function.UnaryOperator<String> replace = Json.replacer(n, path);
+                yield replace::apply;
             }
             case "Strip" -> {
                 boolean left = n.path("strip_left").asBoolean(true), right = n.path("strip_right").asBoolean(true);
