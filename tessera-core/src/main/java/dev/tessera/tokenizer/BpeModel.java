@@ -3,7 +3,7 @@ package dev.tessera.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tessera.TesseraException;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,61 +32,55 @@ final class BpeModel {
     /** Word → ids. Bounded: once full, new words are simply not cached (as the Rust library does). */
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
-    BpeModel(JsonNode model) {
+    /**
+     * @param vocab token → id, streamed from {@code model.vocab} (null if the field is missing or not an object)
+     * @param merges each a String {@code "a b"} or a String[] pair, streamed from {@code model.merges} (null if absent)
+     */
+    BpeModel(JsonNode model, Map<String, Integer> vocab, List<Object> merges) {
         String type = model.path("type").asText("BPE");
         if (!type.equals("BPE")) {
             throw new TesseraException.Unsupported("tokenizer.json model.type '" + type
                     + "' is not supported (only BPE: byte-level BPE and SentencePiece-style BPE)");
         }
-        JsonNode v = model.get("vocab");
-        if (v == null || !v.isObject()) {
-            throw new TesseraException.InvalidInput("tokenizer.json: model.vocab must be an object of token → id");
+        if (vocab == null) {
+            throw new TesseraException.InvalidInput("tokenizer.json: model.vocab must be an object of token → id, got "
+                    + model.get("vocab"));
         }
-        vocab = new HashMap<>(v.size() * 2);
-        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-                throw new TesseraException.InvalidInput(
-                        "tokenizer.json: model.vocab[\"" + e.getKey() + "\"] must be a non-negative integer id");
-            }
-            vocab.put(e.getKey(), e.getValue().asInt());
+        if (merges == null && model.has("merges") && !model.get("merges").isNull()) {
+            throw new TesseraException.InvalidInput("tokenizer.json: model.merges must be an array, got " + model.get("merges"));
         }
+        this.vocab = vocab;
         prefix = textOrEmpty(model.get("continuing_subword_prefix"));
         suffix = textOrEmpty(model.get("end_of_word_suffix"));
-        JsonNode m = model.get("merges");
-        merges = new LongLongMap(m == null ? 16 : m.size());
-        if (m != null && !m.isNull()) {
-            if (!m.isArray()) {
-                throw new TesseraException.InvalidInput("tokenizer.json: model.merges must be an array");
-            }
-            for (int rank = 0; rank < m.size(); rank++) {
-                JsonNode mn = m.get(rank);
-                String a, b;
-                if (mn.isTextual()) {
-                    // "a b": the Rust library splits on the space and requires exactly two parts
-                    String[] parts = mn.asText().split(" ", -1);
-                    if (parts.length != 2) {
-                        throw new TesseraException.InvalidInput("tokenizer.json: model.merges[" + rank + "] = \""
-                                + mn.asText() + "\" is not two tokens separated by one space");
-                    }
-                    a = parts[0];
-                    b = parts[1];
-                } else if (mn.isArray() && mn.size() == 2 && mn.get(0).isTextual() && mn.get(1).isTextual()) {
-                    a = mn.get(0).asText();
-                    b = mn.get(1).asText();
-                } else {
-                    throw new TesseraException.InvalidInput("tokenizer.json: model.merges[" + rank
-                            + "] must be a string \"a b\" or an array [\"a\", \"b\"], got " + mn);
+        List<Object> m = merges == null ? List.of() : merges;
+        this.merges = new LongLongMap(Math.max(16, m.size()));
+        for (int rank = 0; rank < m.size(); rank++) {
+            Object mn = m.get(rank);
+            String a, b;
+            if (mn instanceof String line) {
+                // "a b": the Rust library splits on the space and requires exactly two parts
+                String[] parts = line.split(" ", -1);
+                if (parts.length != 2) {
+                    throw new TesseraException.InvalidInput("tokenizer.json: model.merges[" + rank + "] = \""
+                            + line + "\" is not two tokens separated by one space");
                 }
-                Integer ia = vocab.get(a), ib = vocab.get(b);
-                String merged = a + (prefix.isEmpty() || !b.startsWith(prefix) ? b : b.substring(prefix.length()));
-                Integer im = vocab.get(merged);
-                if (ia == null || ib == null || im == null) {
-                    throw new TesseraException.InvalidInput("tokenizer.json: model.merges[" + rank + "] (\"" + a
-                            + "\", \"" + b + "\") refers to a token missing from model.vocab");
-                }
-                merges.putIfAbsent(pairKey(ia, ib), ((long) rank << 32) | im);
+                a = parts[0];
+                b = parts[1];
+            } else if (mn instanceof String[] pair && pair.length == 2) {
+                a = pair[0];
+                b = pair[1];
+            } else {
+                throw new TesseraException.InvalidInput("tokenizer.json: model.merges[" + rank
+                        + "] must be a string \"a b\" or an array [\"a\", \"b\"]");
             }
+            Integer ia = vocab.get(a), ib = vocab.get(b);
+            String merged = a + (prefix.isEmpty() || !b.startsWith(prefix) ? b : b.substring(prefix.length()));
+            Integer im = vocab.get(merged);
+            if (ia == null || ib == null || im == null) {
+                throw new TesseraException.InvalidInput("tokenizer.json: model.merges[" + rank + "] (\"" + a
+                        + "\", \"" + b + "\") refers to a token missing from model.vocab");
+            }
+            this.merges.putIfAbsent(pairKey(ia, ib), ((long) rank << 32) | im);
         }
         JsonNode unk = model.get("unk_token");
         if (unk != null && !unk.isNull()) {

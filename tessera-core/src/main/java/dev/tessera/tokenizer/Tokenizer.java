@@ -1,7 +1,6 @@
 package dev.tessera.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tessera.TesseraException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,8 +28,6 @@ import java.util.zip.GZIPInputStream;
  * <p>Instances are immutable apart from an internal word cache and are safe to share between threads.
  */
 public final class Tokenizer {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final BpeModel model;
     private final Normalizer normalizer;
     private final PreTokenizer preTokenizer;
@@ -43,16 +40,14 @@ public final class Tokenizer {
     private final Path dir;
     private volatile TokenizerConfig config;
 
-    private Tokenizer(JsonNode root, Path dir) {
+    private Tokenizer(TokenizerJson json, Path dir) {
         this.dir = dir;
-        if (root == null || !root.isObject()) {
-            throw new TesseraException.InvalidInput("tokenizer.json: the top level must be a JSON object");
-        }
+        JsonNode root = json.root();
         JsonNode m = root.get("model");
         if (m == null || !m.isObject()) {
             throw new TesseraException.InvalidInput("tokenizer.json: the field \"model\" is missing or not an object");
         }
-        model = new BpeModel(m);
+        model = new BpeModel(m, json.vocab(), json.merges());
         normalizer = Normalizer.fromJson(root.get("normalizer"), "normalizer");
         preTokenizer = PreTokenizer.fromJson(root.get("pre_tokenizer"), "pre_tokenizer");
         postProcessor = PostProcessor.fromJson(root.get("post_processor"), "post_processor");
@@ -123,24 +118,20 @@ public final class Tokenizer {
         } else {
             throw new TesseraException.InvalidInput("Tokenizer path does not exist: " + dirOrFile);
         }
-        JsonNode root;
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
-            root = JSON.readTree(in);
-        } catch (IOException e) {
-            throw new TesseraException.InvalidInput("Cannot read " + file + ": " + e.getMessage(), e);
-        }
-        try {
-            return new Tokenizer(root, dir);
+            return new Tokenizer(TokenizerJson.read(new java.io.BufferedInputStream(in, 1 << 16)), dir);
         } catch (TesseraException e) {
             throw withFile(e, file);
+        } catch (IOException e) {
+            throw new TesseraException.InvalidInput("Cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 
     /** Builds a tokenizer from the text of a {@code tokenizer.json} (no side files). */
     public static Tokenizer fromJson(String json) {
         try {
-            return new Tokenizer(JSON.readTree(json), null);
+            return new Tokenizer(TokenizerJson.read(json), null);
         } catch (IOException e) {
             throw new TesseraException.InvalidInput("tokenizer.json is not valid JSON: " + e.getMessage(), e);
         }

@@ -5,7 +5,6 @@ import java.math.BigInteger;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -296,9 +295,5 @@ final class Py {
     /** Python {@code str.isspace()} characters (Java's isWhitespace misses the no-break spaces and U+0085). */
     static boolean isSpace(int c) {
         return Character.isWhitespace(c) || c == 0x85 || c == 0xA0 || c == 0x2007 || c == 0x202F;
-    }
-
-    static Iterator<Object> none() {
-        return java.util.Collections.emptyIterator();
     }
 }
