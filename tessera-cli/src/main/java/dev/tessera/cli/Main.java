@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
             VerifyCommand.class,
             BenchCommand.class,
             GateCommand.class,
+            TokenizeCommand.class,
+            DetokenizeCommand.class,
+            TemplateCommand.class,
         })
 public final class Main implements Runnable {
 
