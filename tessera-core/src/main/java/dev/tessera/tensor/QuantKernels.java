@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -25,7 +26,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Int4 packs column {@code 2j} in the low nibble and {@code 2j+1} in the high nibble. Splitting nibbles yields
  * even columns in one vector and odd columns in another, so the kernel reads the activations de-interleaved per
  * block ({@code [x0 x2 … x30 | x1 x3 … x31]}); that copy is made once per call into a per-thread buffer, O(cols)
- * next to the O(rows·cols) product.
+ * next to the O(rows·cols) product. Each block's 16 bytes are loaded once, sign-extended to int lanes (x86 has no
+ * byte shift) and both nibbles taken from them; the −8 offset is folded into the scale fma.
+ *
+ * <p>JIT notes (measured): the weight loaders stay under 35 bytecodes so C2 inlines them regardless of profile,
+ * int8 and int4 have separate tiles, and int4 tiles take 2 rows, because a tile whose inlined Vector API code
+ * exceeds C2's node budget keeps real calls that box vectors (0.4 GB/s instead of 3.5).
  *
  * <p>The SIMD path needs 8 or 16 float lanes (AVX2, AVX-512); on other shapes everything runs in the scalar loops,
  * which are the specification ({@link ScalarKernels#matvec} on {@link Matrix#row} is the test twin).
@@ -43,6 +49,7 @@ public final class QuantKernels {
     private static final int L = F.length();
     static final boolean SIMD = L == 8 || L == 16;
     private static final VectorSpecies<Byte> B = SIMD ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Weight vectors per block of 32. */
     private static final int VPB = BLOCK / L;
     /** Int4: vectors per half block (16 bytes hold 32 nibbles). */
@@ -122,47 +129,43 @@ public final class QuantKernels {
     }
 
     /**
-     * Register tiles of 4 rows × {@link #TOKEN_TILE} inputs (AVX-512 has 32 registers for 16 accumulators, AVX2 only
-     * 16). Full blocks read activations from {@code xb} (the de-interleaved copy for Q4), the partial last block
-     * from the original {@code xt}.
+     * Int8: register tiles of 4 rows × {@link #TOKEN_TILE} inputs (AVX-512 has 32 registers for 16 accumulators,
+     * AVX2 only 16). Full blocks read activations from {@code xb} (the de-interleaved copy for Q4), the partial last
+     * block from the original {@code xt}. Int8 and int4 have separate tile code: one method holding both formats'
+     * vector code grows past C2's inlining node budget (a weight load left as a real call boxes its vectors and runs
+     * an order of magnitude slower).
      */
     private static void matmul(int kind, MemorySegment q, MemorySegment scales, int cols,
                                float[] xb, int xbOff, int xbStride, float[] xt, int xtOff, int xtStride, int n,
                                float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        if (kind == KIND_Q4) {
+            matmulQ4Tiles(q, scales, cols, xb, xbOff, xbStride, xt, xtOff, xtStride, n, out, outOff, outStride, rowFrom, rowTo);
+            return;
+        }
         int r = rowFrom;
         for (; r + 4 <= rowTo; r += 4) {
             int t = 0;
             if (TOKEN_TILE == 4) {
                 for (; t + 4 <= n; t += 4) {
-                    tile4x4(kind, q, scales, cols, r, xb, xbOff + t * xbStride, xbStride, xt, xtOff + t * xtStride, xtStride,
-                            out, outOff + t * outStride + r, outStride);
+                    int xo = xbOff + t * xbStride, to = xtOff + t * xtStride, o = outOff + t * outStride + r;
+                    q8tile4x4(q, scales, cols, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
                 }
             }
             for (; t + 2 <= n; t += 2) {
-                tile4x2(kind, q, scales, cols, r, xb, xbOff + t * xbStride, xbStride, xt, xtOff + t * xtStride, xtStride,
-                        out, outOff + t * outStride + r, outStride);
+                int xo = xbOff + t * xbStride, to = xtOff + t * xtStride, o = outOff + t * outStride + r;
+                q8tile4x2(q, scales, cols, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
             }
             for (; t < n; t++) {
-                tile4x1(kind, q, scales, cols, r, xb, xbOff + t * xbStride, xt, xtOff + t * xtStride, out, outOff + t * outStride + r);
+                int xo = xbOff + t * xbStride, to = xtOff + t * xtStride, o = outOff + t * outStride + r;
+                q8tile4x1(q, scales, cols, r, xb, xo, xt, to, out, o);
             }
         }
         for (; r < rowTo; r++) {
             for (int t = 0; t < n; t++) {
-                out[outOff + t * outStride + r] = dot(kind, q, scales, cols, r, xb, xbOff + t * xbStride, xt, xtOff + t * xtStride);
+                int xo = xbOff + t * xbStride, to = xtOff + t * xtStride;
+                out[outOff + t * outStride + r] = q8dot(q, scales, cols, r, xb, xo, xt, to);
             }
         }
-    }
-
-    /** Weight vector v (0 ≤ v < 32/L) of block b of the row at {@code rowBase}, widened (not yet scaled). */
-    private static FloatVector load(int kind, MemorySegment q, long rowBase, int b, int v) {
-        if (kind == KIND_Q8) {
-            return (FloatVector) ByteVector.fromMemorySegment(B, q, rowBase + (long) b * BLOCK + (long) v * L, LE)
-                    .convertShape(VectorOperators.B2F, F, 0);
-        }
-        // Int4: vectors 0..CH-1 are the low nibbles (even columns), CH..2CH-1 the high nibbles of the same bytes.
-        ByteVector bytes = ByteVector.fromMemorySegment(B, q, rowBase + (long) b * (BLOCK / 2) + (long) (v % CH) * L, LE);
-        ByteVector nib = v < CH ? bytes.and((byte) 0x0F) : bytes.lanewise(VectorOperators.LSHR, 4);
-        return (FloatVector) nib.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
     }
 
     private static float tailDot(int kind, MemorySegment q, long rowBase, MemorySegment scales, long sBase, int from, int cols, float[] x, int xo) {
@@ -173,9 +176,20 @@ public final class QuantKernels {
         return s;
     }
 
-    private static void tile4x1(int kind, MemorySegment q, MemorySegment scales, int cols, int r,
-                                float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
-        long rb = rowBytes(kind, cols);
+    // ---------------------------------------------------------------- int8
+
+    /**
+     * The int8 weight vector at byte offset {@code off}, dequantized with the broadcast scale. The loaders are kept
+     * under 35 bytes of bytecode so C2 inlines them at every call site whatever its profile says (MaxInlineSize); a
+     * loader left as a call boxes its vectors and runs an order of magnitude slower.
+     */
+    private static FloatVector q8(MemorySegment q, long off, FloatVector sv) {
+        return ((FloatVector) ByteVector.fromMemorySegment(B, q, off, LE).convertShape(VectorOperators.B2F, F, 0)).mul(sv);
+    }
+
+    private static void q8tile4x1(MemorySegment q, MemorySegment scales, int cols, int r,
+                                  float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
+        long rb = cols;
         int spr = scalesPerRow(cols);
         long b0 = r * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
         long s0 = (long) r * spr, s1 = s0 + spr, s2 = s1 + spr, s3 = s2 + spr;
@@ -188,22 +202,22 @@ public final class QuantKernels {
             FloatVector c3 = FloatVector.broadcast(F, scale(scales, s3 + b));
             for (int v = 0; v < VPB; v++) {
                 FloatVector xv = FloatVector.fromArray(F, xb, xbo + b * BLOCK + v * L);
-                a0 = load(kind, q, b0, b, v).mul(c0).fma(xv, a0);
-                a1 = load(kind, q, b1, b, v).mul(c1).fma(xv, a1);
-                a2 = load(kind, q, b2, b, v).mul(c2).fma(xv, a2);
-                a3 = load(kind, q, b3, b, v).mul(c3).fma(xv, a3);
+                a0 = q8(q, b0 + b * BLOCK + v * L, c0).fma(xv, a0);
+                a1 = q8(q, b1 + b * BLOCK + v * L, c1).fma(xv, a1);
+                a2 = q8(q, b2 + b * BLOCK + v * L, c2).fma(xv, a2);
+                a3 = q8(q, b3 + b * BLOCK + v * L, c3).fma(xv, a3);
             }
         }
         int from = nb * BLOCK;
-        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, xto);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, xto);
-        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, xto);
-        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, xto);
+        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, xto);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b2, scales, s2, from, cols, xt, xto);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b3, scales, s3, from, cols, xt, xto);
     }
 
-    private static void tile4x2(int kind, MemorySegment q, MemorySegment scales, int cols, int r,
-                                float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
-        long rb = rowBytes(kind, cols);
+    private static void q8tile4x2(MemorySegment q, MemorySegment scales, int cols, int r,
+                                  float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
+        long rb = cols;
         int spr = scalesPerRow(cols);
         long b0 = r * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
         long s0 = (long) r * spr, s1 = s0 + spr, s2 = s1 + spr, s3 = s2 + spr;
@@ -219,34 +233,27 @@ public final class QuantKernels {
                 int c = b * BLOCK + v * L;
                 FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
                 FloatVector x1 = FloatVector.fromArray(F, xb, xbo + xbs + c);
-                FloatVector w0 = load(kind, q, b0, b, v).mul(c0);
+                FloatVector w0 = q8(q, b0 + b * BLOCK + v * L, c0);
                 a00 = w0.fma(x0, a00);
                 a01 = w0.fma(x1, a01);
-                FloatVector w1 = load(kind, q, b1, b, v).mul(c1);
+                FloatVector w1 = q8(q, b1 + b * BLOCK + v * L, c1);
                 a10 = w1.fma(x0, a10);
                 a11 = w1.fma(x1, a11);
-                FloatVector w2 = load(kind, q, b2, b, v).mul(c2);
+                FloatVector w2 = q8(q, b2 + b * BLOCK + v * L, c2);
                 a20 = w2.fma(x0, a20);
                 a21 = w2.fma(x1, a21);
-                FloatVector w3 = load(kind, q, b3, b, v).mul(c3);
+                FloatVector w3 = q8(q, b3 + b * BLOCK + v * L, c3);
                 a30 = w3.fma(x0, a30);
                 a31 = w3.fma(x1, a31);
             }
         }
-        int from = nb * BLOCK;
-        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, xto);
-        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, xto + xts);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, xto);
-        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, xto + xts);
-        out[o + 2] = a20.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, xto);
-        out[o + os + 2] = a21.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, xto + xts);
-        out[o + 3] = a30.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, xto);
-        out[o + os + 3] = a31.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, xto + xts);
+        store4x2(KIND_Q8, q, scales, cols, nb, b0, b1, b2, b3, s0, s1, s2, s3, xt, xto, xts, out, o, os,
+                a00, a01, a10, a11, a20, a21, a30, a31);
     }
 
-    private static void tile4x4(int kind, MemorySegment q, MemorySegment scales, int cols, int r,
-                                float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
-        long rb = rowBytes(kind, cols);
+    private static void q8tile4x4(MemorySegment q, MemorySegment scales, int cols, int r,
+                                  float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
+        long rb = cols;
         int spr = scalesPerRow(cols);
         long b0 = r * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
         long s0 = (long) r * spr, s1 = s0 + spr, s2 = s1 + spr, s3 = s2 + spr;
@@ -265,29 +272,263 @@ public final class QuantKernels {
                 FloatVector x1 = FloatVector.fromArray(F, xb, xbo + xbs + c);
                 FloatVector x2 = FloatVector.fromArray(F, xb, xbo + 2 * xbs + c);
                 FloatVector x3 = FloatVector.fromArray(F, xb, xbo + 3 * xbs + c);
-                FloatVector w0 = load(kind, q, b0, b, v).mul(c0);
+                FloatVector w0 = q8(q, b0 + b * BLOCK + v * L, c0);
                 a00 = w0.fma(x0, a00);
                 a01 = w0.fma(x1, a01);
                 a02 = w0.fma(x2, a02);
                 a03 = w0.fma(x3, a03);
-                FloatVector w1 = load(kind, q, b1, b, v).mul(c1);
+                FloatVector w1 = q8(q, b1 + b * BLOCK + v * L, c1);
                 a10 = w1.fma(x0, a10);
                 a11 = w1.fma(x1, a11);
                 a12 = w1.fma(x2, a12);
                 a13 = w1.fma(x3, a13);
-                FloatVector w2 = load(kind, q, b2, b, v).mul(c2);
+                FloatVector w2 = q8(q, b2 + b * BLOCK + v * L, c2);
                 a20 = w2.fma(x0, a20);
                 a21 = w2.fma(x1, a21);
                 a22 = w2.fma(x2, a22);
                 a23 = w2.fma(x3, a23);
-                FloatVector w3 = load(kind, q, b3, b, v).mul(c3);
+                FloatVector w3 = q8(q, b3 + b * BLOCK + v * L, c3);
                 a30 = w3.fma(x0, a30);
                 a31 = w3.fma(x1, a31);
                 a32 = w3.fma(x2, a32);
                 a33 = w3.fma(x3, a33);
             }
         }
-        // Reductions written out (no arrays of vectors: those would box every accumulator once per tile).
+        store4x4(KIND_Q8, q, scales, cols, nb, b0, b1, b2, b3, s0, s1, s2, s3, xt, xto, xts, out, o, os,
+                a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+    }
+
+    private static float q8dot(MemorySegment q, MemorySegment scales, int cols, int r, float[] xb, int xbo, float[] xt, int xto) {
+        long base = (long) r * cols;
+        long sBase = (long) r * scalesPerRow(cols);
+        int nb = cols / BLOCK;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            FloatVector sv = FloatVector.broadcast(F, scale(scales, sBase + b));
+            for (int v = 0; v < VPB; v++) {
+                acc = q8(q, base + b * BLOCK + v * L, sv).fma(FloatVector.fromArray(F, xb, xbo + b * BLOCK + v * L), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, base, scales, sBase, nb * BLOCK, cols, xt, xto);
+    }
+
+    // ---------------------------------------------------------------- int4
+
+    /**
+     * L packed int4 bytes at offset {@code off} (chunk k of block b: {@code rowBase + 16b + kL}), sign-extended to
+     * int lanes: lane i holds columns {@code 2(kL+i)} (low nibble) and {@code 2(kL+i)+1} (high nibble). Int lanes
+     * because x86 has no byte shift: a byte-lane {@code >>> 4} is emulated with several instructions.
+     */
+    private static IntVector q4bytes(MemorySegment q, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, q, off, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /**
+     * Low (even columns) or high (odd columns) nibbles dequantized: {@code u·s + (−8·s)} in one fma is exactly
+     * {@code (u − 8)·s}, both products fitting fp32's mantissa.
+     */
+    private static FloatVector q4lo(IntVector u, FloatVector sv, FloatVector m8s) {
+        return ((FloatVector) u.and(0x0F).convert(VectorOperators.I2F, 0)).fma(sv, m8s);
+    }
+
+    private static FloatVector q4hi(IntVector u, FloatVector sv, FloatVector m8s) {
+        return ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0)).fma(sv, m8s);
+    }
+
+    /**
+     * Int4 tiles are 2 rows × {@link #TOKEN_TILE} inputs: unpacking a nibble vector takes several Vector API calls,
+     * and 4 rows of them exceed C2's inlining node budget (NodeCountInliningCutoff), which leaves calls that box
+     * vectors. Two rows stay well inside it and still give 4 (decode) or more independent fma chains.
+     */
+    private static void matmulQ4Tiles(MemorySegment q, MemorySegment scales, int cols,
+                                      float[] xb, int xbOff, int xbStride, float[] xt, int xtOff, int xtStride, int n,
+                                      float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        int r = rowFrom;
+        for (; r + 2 <= rowTo; r += 2) {
+            int t = 0;
+            if (TOKEN_TILE == 4) {
+                for (; t + 4 <= n; t += 4) {
+                    q4tile2x4(q, scales, cols, r, xb, xbOff + t * xbStride, xbStride, xt, xtOff + t * xtStride, xtStride,
+                            out, outOff + t * outStride + r, outStride);
+                }
+            }
+            for (; t + 2 <= n; t += 2) {
+                q4tile2x2(q, scales, cols, r, xb, xbOff + t * xbStride, xbStride, xt, xtOff + t * xtStride, xtStride,
+                        out, outOff + t * outStride + r, outStride);
+            }
+            for (; t < n; t++) {
+                q4tile2x1(q, scales, cols, r, xb, xbOff + t * xbStride, xt, xtOff + t * xtStride, out, outOff + t * outStride + r);
+            }
+        }
+        for (; r < rowTo; r++) {
+            for (int t = 0; t < n; t++) {
+                out[outOff + t * outStride + r] = q4dot(q, scales, cols, r, xb, xbOff + t * xbStride, xt, xtOff + t * xtStride);
+            }
+        }
+    }
+
+    private static void q4tile2x1(MemorySegment q, MemorySegment scales, int cols, int r,
+                                  float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
+        long rb = (cols + 1) / 2;
+        int spr = scalesPerRow(cols);
+        long b0 = r * rb, b1 = b0 + rb;
+        long s0 = (long) r * spr, s1 = s0 + spr;
+        int nb = cols / BLOCK;
+        // Separate accumulators for even and odd columns: 4 independent fma chains.
+        FloatVector e0 = FloatVector.zero(F), e1 = e0, d0 = e0, d1 = e0;
+        for (int b = 0; b < nb; b++) {
+            FloatVector c0 = FloatVector.broadcast(F, scale(scales, s0 + b));
+            FloatVector c1 = FloatVector.broadcast(F, scale(scales, s1 + b));
+            FloatVector m0 = c0.mul(-8f), m1 = c1.mul(-8f);
+            for (int k = 0; k < CH; k++) {
+                FloatVector xe = FloatVector.fromArray(F, xb, xbo + b * BLOCK + k * L);
+                FloatVector xo = FloatVector.fromArray(F, xb, xbo + b * BLOCK + BLOCK / 2 + k * L);
+                IntVector u0 = q4bytes(q, b0 + b * (BLOCK / 2) + k * L);
+                e0 = q4lo(u0, c0, m0).fma(xe, e0);
+                d0 = q4hi(u0, c0, m0).fma(xo, d0);
+                IntVector u1 = q4bytes(q, b1 + b * (BLOCK / 2) + k * L);
+                e1 = q4lo(u1, c1, m1).fma(xe, e1);
+                d1 = q4hi(u1, c1, m1).fma(xo, d1);
+            }
+        }
+        int from = nb * BLOCK;
+        out[o] = e0.add(d0).reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b0, scales, s0, from, cols, xt, xto);
+        out[o + 1] = e1.add(d1).reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b1, scales, s1, from, cols, xt, xto);
+    }
+
+    private static void q4tile2x2(MemorySegment q, MemorySegment scales, int cols, int r,
+                                  float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
+        long rb = (cols + 1) / 2;
+        int spr = scalesPerRow(cols);
+        long b0 = r * rb, b1 = b0 + rb;
+        long s0 = (long) r * spr, s1 = s0 + spr;
+        int nb = cols / BLOCK;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z;
+        for (int b = 0; b < nb; b++) {
+            FloatVector c0 = FloatVector.broadcast(F, scale(scales, s0 + b));
+            FloatVector c1 = FloatVector.broadcast(F, scale(scales, s1 + b));
+            FloatVector m0 = c0.mul(-8f), m1 = c1.mul(-8f);
+            for (int k = 0; k < CH; k++) {
+                int ce = b * BLOCK + k * L, co = ce + BLOCK / 2;
+                IntVector u0 = q4bytes(q, b0 + b * (BLOCK / 2) + k * L);
+                IntVector u1 = q4bytes(q, b1 + b * (BLOCK / 2) + k * L);
+                FloatVector x0 = FloatVector.fromArray(F, xb, xbo + ce);
+                FloatVector x1 = FloatVector.fromArray(F, xb, xbo + xbs + ce);
+                FloatVector w0 = q4lo(u0, c0, m0), w1 = q4lo(u1, c1, m1);
+                a00 = w0.fma(x0, a00);
+                a01 = w0.fma(x1, a01);
+                a10 = w1.fma(x0, a10);
+                a11 = w1.fma(x1, a11);
+                x0 = FloatVector.fromArray(F, xb, xbo + co);
+                x1 = FloatVector.fromArray(F, xb, xbo + xbs + co);
+                w0 = q4hi(u0, c0, m0);
+                w1 = q4hi(u1, c1, m1);
+                a00 = w0.fma(x0, a00);
+                a01 = w0.fma(x1, a01);
+                a10 = w1.fma(x0, a10);
+                a11 = w1.fma(x1, a11);
+            }
+        }
+        int from = nb * BLOCK;
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b0, scales, s0, from, cols, xt, xto);
+        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b0, scales, s0, from, cols, xt, xto + xts);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b1, scales, s1, from, cols, xt, xto);
+        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b1, scales, s1, from, cols, xt, xto + xts);
+    }
+
+    private static void q4tile2x4(MemorySegment q, MemorySegment scales, int cols, int r,
+                                  float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
+        long rb = (cols + 1) / 2;
+        int spr = scalesPerRow(cols);
+        long b0 = r * rb, b1 = b0 + rb;
+        long s0 = (long) r * spr, s1 = s0 + spr;
+        int nb = cols / BLOCK;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        for (int b = 0; b < nb; b++) {
+            FloatVector c0 = FloatVector.broadcast(F, scale(scales, s0 + b));
+            FloatVector c1 = FloatVector.broadcast(F, scale(scales, s1 + b));
+            FloatVector m0 = c0.mul(-8f), m1 = c1.mul(-8f);
+            for (int k = 0; k < CH; k++) {
+                IntVector u0 = q4bytes(q, b0 + b * (BLOCK / 2) + k * L);
+                IntVector u1 = q4bytes(q, b1 + b * (BLOCK / 2) + k * L);
+                for (int h = 0; h < 2; h++) {
+                    int c = b * BLOCK + h * (BLOCK / 2) + k * L;
+                    FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
+                    FloatVector x1 = FloatVector.fromArray(F, xb, xbo + xbs + c);
+                    FloatVector x2 = FloatVector.fromArray(F, xb, xbo + 2 * xbs + c);
+                    FloatVector x3 = FloatVector.fromArray(F, xb, xbo + 3 * xbs + c);
+                    FloatVector w0 = h == 0 ? q4lo(u0, c0, m0) : q4hi(u0, c0, m0);
+                    a00 = w0.fma(x0, a00);
+                    a01 = w0.fma(x1, a01);
+                    a02 = w0.fma(x2, a02);
+                    a03 = w0.fma(x3, a03);
+                    FloatVector w1 = h == 0 ? q4lo(u1, c1, m1) : q4hi(u1, c1, m1);
+                    a10 = w1.fma(x0, a10);
+                    a11 = w1.fma(x1, a11);
+                    a12 = w1.fma(x2, a12);
+                    a13 = w1.fma(x3, a13);
+                }
+            }
+        }
+        int from = nb * BLOCK;
+        int x1 = xto + xts, x2 = xto + 2 * xts, x3 = xto + 3 * xts;
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b0, scales, s0, from, cols, xt, xto);
+        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b0, scales, s0, from, cols, xt, x1);
+        out[o + 2 * os] = a02.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b0, scales, s0, from, cols, xt, x2);
+        out[o + 3 * os] = a03.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b0, scales, s0, from, cols, xt, x3);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b1, scales, s1, from, cols, xt, xto);
+        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b1, scales, s1, from, cols, xt, x1);
+        out[o + 2 * os + 1] = a12.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b1, scales, s1, from, cols, xt, x2);
+        out[o + 3 * os + 1] = a13.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, b1, scales, s1, from, cols, xt, x3);
+    }
+
+    private static float q4dot(MemorySegment q, MemorySegment scales, int cols, int r, float[] xb, int xbo, float[] xt, int xto) {
+        long base = r * (long) ((cols + 1) / 2);
+        long sBase = (long) r * scalesPerRow(cols);
+        int nb = cols / BLOCK;
+        FloatVector e = FloatVector.zero(F), d = e;
+        for (int b = 0; b < nb; b++) {
+            FloatVector sv = FloatVector.broadcast(F, scale(scales, sBase + b));
+            FloatVector m8 = sv.mul(-8f);
+            for (int k = 0; k < CH; k++) {
+                IntVector u = q4bytes(q, base + b * (BLOCK / 2) + k * L);
+                e = q4lo(u, sv, m8).fma(FloatVector.fromArray(F, xb, xbo + b * BLOCK + k * L), e);
+                d = q4hi(u, sv, m8).fma(FloatVector.fromArray(F, xb, xbo + b * BLOCK + BLOCK / 2 + k * L), d);
+            }
+        }
+        return e.add(d).reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, base, scales, sBase, nb * BLOCK, cols, xt, xto);
+    }
+
+    // ---------------------------------------------------------------- tile epilogues
+
+    /** Reduces the accumulators of a 4×2 tile, adds the scalar partial block, stores. */
+    private static void store4x2(int kind, MemorySegment q, MemorySegment scales, int cols, int nb,
+                                 long b0, long b1, long b2, long b3, long s0, long s1, long s2, long s3,
+                                 float[] xt, int xto, int xts, float[] out, int o, int os,
+                                 FloatVector a00, FloatVector a01, FloatVector a10, FloatVector a11,
+                                 FloatVector a20, FloatVector a21, FloatVector a30, FloatVector a31) {
+        int from = nb * BLOCK;
+        int x1 = xto + xts;
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, xto);
+        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, x1);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, xto);
+        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, x1);
+        out[o + 2] = a20.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, xto);
+        out[o + os + 2] = a21.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, x1);
+        out[o + 3] = a30.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, xto);
+        out[o + os + 3] = a31.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x1);
+    }
+
+    /** Reduces the accumulators of a 4×4 tile (written out: arrays of vectors would box them), stores. */
+    private static void store4x4(int kind, MemorySegment q, MemorySegment scales, int cols, int nb,
+                                 long b0, long b1, long b2, long b3, long s0, long s1, long s2, long s3,
+                                 float[] xt, int xto, int xts, float[] out, int o, int os,
+                                 FloatVector a00, FloatVector a01, FloatVector a02, FloatVector a03,
+                                 FloatVector a10, FloatVector a11, FloatVector a12, FloatVector a13,
+                                 FloatVector a20, FloatVector a21, FloatVector a22, FloatVector a23,
+                                 FloatVector a30, FloatVector a31, FloatVector a32, FloatVector a33) {
         int from = nb * BLOCK;
         int o1 = o + os, o2 = o + 2 * os, o3 = o + 3 * os;
         int x1 = xto + xts, x2 = xto + 2 * xts, x3 = xto + 3 * xts;
@@ -307,20 +548,6 @@ public final class QuantKernels {
         out[o1 + 3] = a31.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x1);
         out[o2 + 3] = a32.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x2);
         out[o3 + 3] = a33.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x3);
-    }
-
-    private static float dot(int kind, MemorySegment q, MemorySegment scales, int cols, int r, float[] xb, int xbo, float[] xt, int xto) {
-        long base = r * rowBytes(kind, cols);
-        long sBase = (long) r * scalesPerRow(cols);
-        int nb = cols / BLOCK;
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < nb; b++) {
-            FloatVector sv = FloatVector.broadcast(F, scale(scales, sBase + b));
-            for (int v = 0; v < VPB; v++) {
-                acc = load(kind, q, base, b, v).mul(sv).fma(FloatVector.fromArray(F, xb, xbo + b * BLOCK + v * L), acc);
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, base, scales, sBase, nb * BLOCK, cols, xt, xto);
     }
 
     /** The scalar loops: used where the SIMD shapes are unavailable. Dequantized weight times x, summed in order. */
