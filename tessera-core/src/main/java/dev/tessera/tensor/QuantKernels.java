@@ -129,8 +129,9 @@ public final class QuantKernels {
     }
 
     /**
-     * Int8: register tiles of 4 rows × {@link #TOKEN_TILE} inputs (AVX-512 has 32 registers for 16 accumulators,
-     * AVX2 only 16). Full blocks read activations from {@code xb} (the de-interleaved copy for Q4), the partial last
+     * Int8: decode uses 4-row tiles (4 independent fma chains, 4 weight streams); prefill uses 2 rows ×
+     * {@link #TOKEN_TILE} inputs (8 accumulators on AVX-512, 4 on AVX2), since a 4 × 4 tile's inlined Vector API
+     * code exceeds C2's node budget and runs ~10× slower (measured). Full blocks read activations from {@code xb} (the de-interleaved copy for Q4), the partial last
      * block from the original {@code xt}. Int8 and int4 have separate tile code: one method holding both formats'
      * vector code grows past C2's inlining node budget (a weight load left as a real call boxes its vectors and runs
      * an order of magnitude slower).
@@ -148,12 +149,14 @@ public final class QuantKernels {
             if (TOKEN_TILE == 4) {
                 for (; t + 4 <= n; t += 4) {
                     int xo = xbOff + t * xbStride, to = xtOff + t * xtStride, o = outOff + t * outStride + r;
-                    q8tile4x4(q, scales, cols, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
+                    q8tile2x4(q, scales, cols, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
+                    q8tile2x4(q, scales, cols, r + 2, xb, xo, xbStride, xt, to, xtStride, out, o + 2, outStride);
                 }
             }
             for (; t + 2 <= n; t += 2) {
                 int xo = xbOff + t * xbStride, to = xtOff + t * xtStride, o = outOff + t * outStride + r;
-                q8tile4x2(q, scales, cols, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
+                q8tile2x2(q, scales, cols, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
+                q8tile2x2(q, scales, cols, r + 2, xb, xo, xbStride, xt, to, xtStride, out, o + 2, outStride);
             }
             for (; t < n; t++) {
                 int xo = xbOff + t * xbStride, to = xtOff + t * xtStride, o = outOff + t * outStride + r;
@@ -215,87 +218,79 @@ public final class QuantKernels {
         out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b3, scales, s3, from, cols, xt, xto);
     }
 
-    private static void q8tile4x2(MemorySegment q, MemorySegment scales, int cols, int r,
+    /** Two rows × two inputs (prefill on AVX2, and the odd pair of tokens). */
+    private static void q8tile2x2(MemorySegment q, MemorySegment scales, int cols, int r,
                                   float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
         long rb = cols;
         int spr = scalesPerRow(cols);
-        long b0 = r * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
-        long s0 = (long) r * spr, s1 = s0 + spr, s2 = s1 + spr, s3 = s2 + spr;
+        long b0 = r * rb, b1 = b0 + rb;
+        long s0 = (long) r * spr, s1 = s0 + spr;
         int nb = cols / BLOCK;
         FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        FloatVector a00 = z, a01 = z, a10 = z, a11 = z;
         for (int b = 0; b < nb; b++) {
             FloatVector c0 = FloatVector.broadcast(F, scale(scales, s0 + b));
             FloatVector c1 = FloatVector.broadcast(F, scale(scales, s1 + b));
-            FloatVector c2 = FloatVector.broadcast(F, scale(scales, s2 + b));
-            FloatVector c3 = FloatVector.broadcast(F, scale(scales, s3 + b));
             for (int v = 0; v < VPB; v++) {
                 int c = b * BLOCK + v * L;
                 FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
                 FloatVector x1 = FloatVector.fromArray(F, xb, xbo + xbs + c);
-                FloatVector w0 = q8(q, b0 + b * BLOCK + v * L, c0);
+                FloatVector w0 = q8(q, b0 + c, c0);
                 a00 = w0.fma(x0, a00);
                 a01 = w0.fma(x1, a01);
-                FloatVector w1 = q8(q, b1 + b * BLOCK + v * L, c1);
+                FloatVector w1 = q8(q, b1 + c, c1);
                 a10 = w1.fma(x0, a10);
                 a11 = w1.fma(x1, a11);
-                FloatVector w2 = q8(q, b2 + b * BLOCK + v * L, c2);
-                a20 = w2.fma(x0, a20);
-                a21 = w2.fma(x1, a21);
-                FloatVector w3 = q8(q, b3 + b * BLOCK + v * L, c3);
-                a30 = w3.fma(x0, a30);
-                a31 = w3.fma(x1, a31);
             }
         }
-        store4x2(KIND_Q8, q, scales, cols, nb, b0, b1, b2, b3, s0, s1, s2, s3, xt, xto, xts, out, o, os,
-                a00, a01, a10, a11, a20, a21, a30, a31);
+        int from = nb * BLOCK;
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto);
+        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto + xts);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, xto);
+        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, xto + xts);
     }
 
-    private static void q8tile4x4(MemorySegment q, MemorySegment scales, int cols, int r,
+    /** Two rows × four inputs: each dequantized weight vector feeds 4 fmas (prefill on AVX-512). */
+    private static void q8tile2x4(MemorySegment q, MemorySegment scales, int cols, int r,
                                   float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
         long rb = cols;
         int spr = scalesPerRow(cols);
-        long b0 = r * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
-        long s0 = (long) r * spr, s1 = s0 + spr, s2 = s1 + spr, s3 = s2 + spr;
+        long b0 = r * rb, b1 = b0 + rb;
+        long s0 = (long) r * spr, s1 = s0 + spr;
         int nb = cols / BLOCK;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         for (int b = 0; b < nb; b++) {
             FloatVector c0 = FloatVector.broadcast(F, scale(scales, s0 + b));
             FloatVector c1 = FloatVector.broadcast(F, scale(scales, s1 + b));
-            FloatVector c2 = FloatVector.broadcast(F, scale(scales, s2 + b));
-            FloatVector c3 = FloatVector.broadcast(F, scale(scales, s3 + b));
             for (int v = 0; v < VPB; v++) {
                 int c = b * BLOCK + v * L;
                 FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
                 FloatVector x1 = FloatVector.fromArray(F, xb, xbo + xbs + c);
                 FloatVector x2 = FloatVector.fromArray(F, xb, xbo + 2 * xbs + c);
                 FloatVector x3 = FloatVector.fromArray(F, xb, xbo + 3 * xbs + c);
-                FloatVector w0 = q8(q, b0 + b * BLOCK + v * L, c0);
+                FloatVector w0 = q8(q, b0 + c, c0);
                 a00 = w0.fma(x0, a00);
                 a01 = w0.fma(x1, a01);
                 a02 = w0.fma(x2, a02);
                 a03 = w0.fma(x3, a03);
-                FloatVector w1 = q8(q, b1 + b * BLOCK + v * L, c1);
+                FloatVector w1 = q8(q, b1 + c, c1);
                 a10 = w1.fma(x0, a10);
                 a11 = w1.fma(x1, a11);
                 a12 = w1.fma(x2, a12);
                 a13 = w1.fma(x3, a13);
-                FloatVector w2 = q8(q, b2 + b * BLOCK + v * L, c2);
-                a20 = w2.fma(x0, a20);
-                a21 = w2.fma(x1, a21);
-                a22 = w2.fma(x2, a22);
-                a23 = w2.fma(x3, a23);
-                FloatVector w3 = q8(q, b3 + b * BLOCK + v * L, c3);
-                a30 = w3.fma(x0, a30);
-                a31 = w3.fma(x1, a31);
-                a32 = w3.fma(x2, a32);
-                a33 = w3.fma(x3, a33);
             }
         }
-        store4x4(KIND_Q8, q, scales, cols, nb, b0, b1, b2, b3, s0, s1, s2, s3, xt, xto, xts, out, o, os,
-                a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+        int from = nb * BLOCK;
+        int x1 = xto + xts, x2 = xto + 2 * xts, x3 = xto + 3 * xts;
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto);
+        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, x1);
+        out[o + 2 * os] = a02.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, x2);
+        out[o + 3 * os] = a03.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, x3);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, xto);
+        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, x1);
+        out[o + 2 * os + 1] = a12.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, x2);
+        out[o + 3 * os + 1] = a13.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, x3);
     }
 
     private static float q8dot(MemorySegment q, MemorySegment scales, int cols, int r, float[] xb, int xbo, float[] xt, int xto) {
@@ -499,55 +494,6 @@ public final class QuantKernels {
             }
         }
         return e.add(d).reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, base, scales, sBase, nb * BLOCK, cols, xt, xto);
-    }
-
-    // ---------------------------------------------------------------- tile epilogues
-
-    /** Reduces the accumulators of a 4×2 tile, adds the scalar partial block, stores. */
-    private static void store4x2(int kind, MemorySegment q, MemorySegment scales, int cols, int nb,
-                                 long b0, long b1, long b2, long b3, long s0, long s1, long s2, long s3,
-                                 float[] xt, int xto, int xts, float[] out, int o, int os,
-                                 FloatVector a00, FloatVector a01, FloatVector a10, FloatVector a11,
-                                 FloatVector a20, FloatVector a21, FloatVector a30, FloatVector a31) {
-        int from = nb * BLOCK;
-        int x1 = xto + xts;
-        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, xto);
-        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, x1);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, xto);
-        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, x1);
-        out[o + 2] = a20.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, xto);
-        out[o + os + 2] = a21.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, x1);
-        out[o + 3] = a30.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, xto);
-        out[o + os + 3] = a31.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x1);
-    }
-
-    /** Reduces the accumulators of a 4×4 tile (written out: arrays of vectors would box them), stores. */
-    private static void store4x4(int kind, MemorySegment q, MemorySegment scales, int cols, int nb,
-                                 long b0, long b1, long b2, long b3, long s0, long s1, long s2, long s3,
-                                 float[] xt, int xto, int xts, float[] out, int o, int os,
-                                 FloatVector a00, FloatVector a01, FloatVector a02, FloatVector a03,
-                                 FloatVector a10, FloatVector a11, FloatVector a12, FloatVector a13,
-                                 FloatVector a20, FloatVector a21, FloatVector a22, FloatVector a23,
-                                 FloatVector a30, FloatVector a31, FloatVector a32, FloatVector a33) {
-        int from = nb * BLOCK;
-        int o1 = o + os, o2 = o + 2 * os, o3 = o + 3 * os;
-        int x1 = xto + xts, x2 = xto + 2 * xts, x3 = xto + 3 * xts;
-        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, xto);
-        out[o1] = a01.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, x1);
-        out[o2] = a02.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, x2);
-        out[o3] = a03.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b0, scales, s0, from, cols, xt, x3);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, xto);
-        out[o1 + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, x1);
-        out[o2 + 1] = a12.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, x2);
-        out[o3 + 1] = a13.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b1, scales, s1, from, cols, xt, x3);
-        out[o + 2] = a20.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, xto);
-        out[o1 + 2] = a21.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, x1);
-        out[o2 + 2] = a22.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, x2);
-        out[o3 + 2] = a23.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b2, scales, s2, from, cols, xt, x3);
-        out[o + 3] = a30.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, xto);
-        out[o1 + 3] = a31.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x1);
-        out[o2 + 3] = a32.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x2);
-        out[o3 + 3] = a33.reduceLanes(VectorOperators.ADD) + tailDot(kind, q, b3, scales, s3, from, cols, xt, x3);
     }
 
     /** The scalar loops: used where the SIMD shapes are unavailable. Dequantized weight times x, summed in order. */
