@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             RunCommand.class,
             ModelsCommand.class,
+            BenchCommand.class,
+            GateCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -646,4 +646,176 @@ public final class Kernels {
             weightedRows(beta, out, o3 + p, rest, coef, c3, rows, m, mOff + p, stride);
         }
     }
+
+    // ---------------------------------------------------------------- Gated DeltaNet / gated attention helpers
+
+
+    /** x[i] *= sigmoid(gate[i]) (Qwen3.5's attention output gate). */
+    public static void sigmoidMul(float[] gate, int gOff, float[] x, int xOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
+            FloatVector sig = FloatVector.broadcast(F, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector.fromArray(F, x, xOff + i).mul(sig).intoArray(x, xOff + i);
+        }
+        for (; i < n; i++) {
+            x[xOff + i] *= ScalarKernels.sigmoid(gate[gOff + i]);
+        }
+    }
+
+    /**
+     * Small dense product on activations, all row-major: {@code C[i][0..cols) (+)= Σ_k A[i][k]·B[k][0..cols)} for
+     * {@code i < rows}, {@code k < kdim}. Register tiles of 4 rows × 2 vectors reuse every loaded B vector for four
+     * rows and every broadcast A element for two vectors. Used by the chunked delta rule (state reads, state update,
+     * the blocked triangular solve), where B is a state or a chunk of value rows that sits in cache.
+     */
+    public static void gemm(float[] a, int aOff, int aStride, int rows, int kdim,
+                            float[] b, int bOff, int bStride, int cols,
+                            float[] c, int cOff, int cStride, boolean accumulate) {
+        int i = 0;
+        for (; i + 4 <= rows; i += 4) {
+            int a0 = aOff + i * aStride;
+            int c0 = cOff + i * cStride;
+            int j = 0;
+            for (; j + 2 * L <= cols; j += 2 * L) {
+                gemmTile4x2(a, a0, aStride, kdim, b, bOff + j, bStride, c, c0 + j, cStride, accumulate);
+            }
+            for (; j + L <= cols; j += L) {
+                gemmTile4x1(a, a0, aStride, kdim, b, bOff + j, bStride, c, c0 + j, cStride, accumulate);
+            }
+            for (; j < cols; j++) {
+                for (int r = 0; r < 4; r++) {
+                    float s = accumulate ? c[c0 + r * cStride + j] : 0f;
+                    for (int k = 0; k < kdim; k++) {
+                        s += a[a0 + r * aStride + k] * b[bOff + k * bStride + j];
+                    }
+                    c[c0 + r * cStride + j] = s;
+                }
+            }
+        }
+        for (; i < rows; i++) {
+            int a0 = aOff + i * aStride;
+            int c0 = cOff + i * cStride;
+            if (!accumulate) {
+                java.util.Arrays.fill(c, c0, c0 + cols, 0f);
+            }
+            for (int k = 0; k < kdim; k++) {
+                axpy(a[a0 + k], b, bOff + k * bStride, c, c0, cols);
+            }
+        }
+    }
+
+    private static void gemmTile4x2(float[] a, int a0, int as, int kdim, float[] b, int b0, int bs,
+                                    float[] c, int c0, int cs, boolean accumulate) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector x00 = z, x01 = z, x10 = z, x11 = z, x20 = z, x21 = z, x30 = z, x31 = z;
+        if (accumulate) {
+            x00 = FloatVector.fromArray(F, c, c0);
+            x01 = FloatVector.fromArray(F, c, c0 + L);
+            x10 = FloatVector.fromArray(F, c, c0 + cs);
+            x11 = FloatVector.fromArray(F, c, c0 + cs + L);
+            x20 = FloatVector.fromArray(F, c, c0 + 2 * cs);
+            x21 = FloatVector.fromArray(F, c, c0 + 2 * cs + L);
+            x30 = FloatVector.fromArray(F, c, c0 + 3 * cs);
+            x31 = FloatVector.fromArray(F, c, c0 + 3 * cs + L);
+        }
+        for (int k = 0; k < kdim; k++) {
+            int bo = b0 + k * bs;
+            FloatVector v0 = FloatVector.fromArray(F, b, bo);
+            FloatVector v1 = FloatVector.fromArray(F, b, bo + L);
+            FloatVector s = FloatVector.broadcast(F, a[a0 + k]);
+            x00 = v0.fma(s, x00);
+            x01 = v1.fma(s, x01);
+            s = FloatVector.broadcast(F, a[a0 + as + k]);
+            x10 = v0.fma(s, x10);
+            x11 = v1.fma(s, x11);
+            s = FloatVector.broadcast(F, a[a0 + 2 * as + k]);
+            x20 = v0.fma(s, x20);
+            x21 = v1.fma(s, x21);
+            s = FloatVector.broadcast(F, a[a0 + 3 * as + k]);
+            x30 = v0.fma(s, x30);
+            x31 = v1.fma(s, x31);
+        }
+        x00.intoArray(c, c0);
+        x01.intoArray(c, c0 + L);
+        x10.intoArray(c, c0 + cs);
+        x11.intoArray(c, c0 + cs + L);
+        x20.intoArray(c, c0 + 2 * cs);
+        x21.intoArray(c, c0 + 2 * cs + L);
+        x30.intoArray(c, c0 + 3 * cs);
+        x31.intoArray(c, c0 + 3 * cs + L);
+    }
+
+    private static void gemmTile4x1(float[] a, int a0, int as, int kdim, float[] b, int b0, int bs,
+                                    float[] c, int c0, int cs, boolean accumulate) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector x0 = z, x1 = z, x2 = z, x3 = z;
+        if (accumulate) {
+            x0 = FloatVector.fromArray(F, c, c0);
+            x1 = FloatVector.fromArray(F, c, c0 + cs);
+            x2 = FloatVector.fromArray(F, c, c0 + 2 * cs);
+            x3 = FloatVector.fromArray(F, c, c0 + 3 * cs);
+        }
+        for (int k = 0; k < kdim; k++) {
+            FloatVector v = FloatVector.fromArray(F, b, b0 + k * bs);
+            x0 = v.fma(FloatVector.broadcast(F, a[a0 + k]), x0);
+            x1 = v.fma(FloatVector.broadcast(F, a[a0 + as + k]), x1);
+            x2 = v.fma(FloatVector.broadcast(F, a[a0 + 2 * as + k]), x2);
+            x3 = v.fma(FloatVector.broadcast(F, a[a0 + 3 * as + k]), x3);
+        }
+        x0.intoArray(c, c0);
+        x1.intoArray(c, c0 + cs);
+        x2.intoArray(c, c0 + 2 * cs);
+        x3.intoArray(c, c0 + 3 * cs);
+    }
+
+    /**
+     * One token of the gated delta rule on one value head's state {@code S} ({@code dk × dv}, row-major, rows = key
+     * dimension), in Hugging Face's recurrent order:
+     * <pre>
+     * S ← S · decay;  mem = Sᵀk;  d = (v − mem) · beta;  S ← S + k ⊗ d;  out = Sᵀq
+     * </pre>
+     * Works one strip of L value columns at a time so both passes over that strip (decay + read, update + read-out)
+     * run while it sits in L1, with the column sums in registers.
+     */
+    public static void deltaStep(float[] s, int sOff, int dk, int dv, float decay, float beta,
+                                 float[] q, int qOff, float[] k, int kOff, float[] v, int vOff, float[] out, int outOff) {
+        int bound = F.loopBound(dv);
+        int c = 0;
+        for (; c < bound; c += L) {
+            FloatVector mem = FloatVector.zero(F);
+            for (int r = 0; r < dk; r++) {
+                int o = sOff + r * dv + c;
+                FloatVector sv = FloatVector.fromArray(F, s, o).mul(decay);
+                sv.intoArray(s, o);
+                mem = sv.fma(FloatVector.broadcast(F, k[kOff + r]), mem);
+            }
+            FloatVector d = FloatVector.fromArray(F, v, vOff + c).sub(mem).mul(beta);
+            FloatVector acc = FloatVector.zero(F);
+            for (int r = 0; r < dk; r++) {
+                int o = sOff + r * dv + c;
+                FloatVector sv = d.fma(FloatVector.broadcast(F, k[kOff + r]), FloatVector.fromArray(F, s, o));
+                sv.intoArray(s, o);
+                acc = sv.fma(FloatVector.broadcast(F, q[qOff + r]), acc);
+            }
+            acc.intoArray(out, outOff + c);
+        }
+        for (; c < dv; c++) {
+            float mem = 0f;
+            for (int r = 0; r < dk; r++) {
+                int o = sOff + r * dv + c;
+                s[o] *= decay;
+                mem += s[o] * k[kOff + r];
+            }
+            float d = (v[vOff + c] - mem) * beta;
+            float acc = 0f;
+            for (int r = 0; r < dk; r++) {
+                int o = sOff + r * dv + c;
+                s[o] += k[kOff + r] * d;
+                acc += s[o] * q[qOff + r];
+            }
+            out[outOff + c] = acc;
+        }
+    }
 }

@@ -133,4 +133,53 @@ public final class ScalarKernels {
             weightedRows(beta, out, outOff + u * outStride, width, coef, coefOff + u * coefStride, rows, m, mOff, stride);
         }
     }
+
+
+    public static void sigmoidMul(float[] gate, int gOff, float[] x, int xOff, int n) {
+        for (int i = 0; i < n; i++) {
+            x[xOff + i] *= sigmoid(gate[gOff + i]);
+        }
+    }
+
+    public static void gemm(float[] a, int aOff, int aStride, int rows, int kdim,
+                            float[] b, int bOff, int bStride, int cols,
+                            float[] c, int cOff, int cStride, boolean accumulate) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                float s = accumulate ? c[cOff + i * cStride + j] : 0f;
+                for (int k = 0; k < kdim; k++) {
+                    s += a[aOff + i * aStride + k] * b[bOff + k * bStride + j];
+                }
+                c[cOff + i * cStride + j] = s;
+            }
+        }
+    }
+
+    /** The gated delta rule for one token and one value head, written exactly as the recurrence reads. */
+    public static void deltaStep(float[] s, int sOff, int dk, int dv, float decay, float beta,
+                                 float[] q, int qOff, float[] k, int kOff, float[] v, int vOff, float[] out, int outOff) {
+        for (int i = 0; i < dk * dv; i++) {
+            s[sOff + i] *= decay;
+        }
+        float[] d = new float[dv];
+        for (int c = 0; c < dv; c++) {
+            float mem = 0f;
+            for (int r = 0; r < dk; r++) {
+                mem += s[sOff + r * dv + c] * k[kOff + r];
+            }
+            d[c] = (v[vOff + c] - mem) * beta;
+        }
+        for (int r = 0; r < dk; r++) {
+            for (int c = 0; c < dv; c++) {
+                s[sOff + r * dv + c] += k[kOff + r] * d[c];
+            }
+        }
+        for (int c = 0; c < dv; c++) {
+            float acc = 0f;
+            for (int r = 0; r < dk; r++) {
+                acc += s[sOff + r * dv + c] * q[qOff + r];
+            }
+            out[outOff + c] = acc;
+        }
+    }
 }

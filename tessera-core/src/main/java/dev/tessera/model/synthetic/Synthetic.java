@@ -31,6 +31,7 @@ public final class Synthetic {
         List<Preset> all = new ArrayList<>();
         all.addAll(LlamaPresets.all());
         all.addAll(GranitePresets.all());
+        all.addAll(QwenPresets.all());
         for (Preset p : all) {
             PRESETS.put(p.name(), p);
         }
