@@ -363,8 +363,9 @@ public final class Mamba2Mixer {
          * y_i  = exp(c_i)·(C_i·S) + Σ_{j≤i} (C_i·B_j)·exp(Σ_{(j,i]} a)·dt_j·x_j + D·x_i
          * S   ← exp(c_last)·S + Σ_j exp(c_last − c_j)·dt_j·(B_j ⊗ x_j)
          * </pre>
-         * The intra-block decays are segment sums of a (as HF's segsum does), not differences of running sums, so a
-         * long decayed prefix cannot cancel away their precision; no exponent is ever positive.
+         * The three products (read-out, intra-block, state jump) each run four outputs per pass over their rows
+         * ({@link Kernels#weightedRows4}); decay factors below {@link Kernels#NEGLIGIBLE} are exact zeros, which keeps
+         * strongly decaying heads out of slow subnormal arithmetic.
          */
         private void ssd(int h) {
             Shape sh = m.shape;
