@@ -518,18 +518,19 @@ public final class Kernels {
         int j = 0;
         for (; j < bound; j += L) {
             FloatVector e = FloatVector.fromArray(F, seg, segOff + j).lanewise(VectorOperators.EXP);
-            FloatVector v = FloatVector.fromArray(F, cb, cbOff + j).mul(e).mul(FloatVector.fromArray(F, dt, dtOff + j));
-            v.blend(0f, v.abs().compare(VectorOperators.LT, NEGLIGIBLE)).intoArray(out, outOff + j);
+            e = e.blend(0f, e.compare(VectorOperators.LT, NEGLIGIBLE));
+            FloatVector.fromArray(F, cb, cbOff + j).mul(e).mul(FloatVector.fromArray(F, dt, dtOff + j)).intoArray(out, outOff + j);
         }
         for (; j < n; j++) {
-            out[outOff + j] = ScalarKernels.flushNegligible(cb[cbOff + j] * (float) Math.exp(seg[segOff + j]) * dt[dtOff + j]);
+            out[outOff + j] = cb[cbOff + j] * ScalarKernels.flushNegligible((float) Math.exp(seg[segOff + j])) * dt[dtOff + j];
         }
     }
 
     /**
-     * Magnitude below which a decay weight is replaced by zero. Strongly decaying Mamba heads produce weights like
-     * exp(−100); fp32 arithmetic on the subnormal numbers they lead to runs through microcode assists, tens of times
-     * slower (Java cannot set flush-to-zero). A term 1e-30 times smaller than its neighbours is invisible in fp32.
+     * Decay factor below which a term counts as fully decayed (exactly zero). Strongly decaying Mamba heads produce
+     * factors like exp(−100), subnormal in fp32; arithmetic on subnormals runs through microcode assists, tens of
+     * times slower, and Java cannot set flush-to-zero. A term scaled by less than 1e-30 relative to an undecayed one
+     * is invisible in fp32. The test is on the decay factor alone, so it does not depend on the activations' scale.
      */
     public static final float NEGLIGIBLE = ScalarKernels.NEGLIGIBLE;
 
