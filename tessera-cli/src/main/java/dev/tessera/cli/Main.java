@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             ModelsCommand.class,
             BenchCommand.class,
+            GateCommand.class,
         })
 public final class Main implements Runnable {
 

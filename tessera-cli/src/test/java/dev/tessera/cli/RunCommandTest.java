@@ -41,7 +41,7 @@ class RunCommandTest {
 
     @Test
     void saveLogitsReproducesTheGolden() throws Exception {
-        for (String name : new String[] {"llama-tiny"}) {
+        for (String name : new String[] {"llama-tiny", "granite-hybrid-tiny", "qwen35-tiny-tied", "qwen35-tiny-untied"}) {
             Path g = golden(name);
             Path out = dir.resolve(name + ".safetensors");
             long[] ids;

@@ -57,6 +57,7 @@ public final class Models {
         checkSupported(config, type);
         Model m = switch (type) {
             case "llama" -> Llama.load(config, weights, options);
+            case "granitemoehybrid" -> GraniteHybrid.load(config, weights, options);
             case "qwen3_5", "qwen3_5_text" -> Qwen35.load(config, weights, options);
             default -> throw new TesseraException.Unsupported("model_type '" + type + "' (" + config.where()
                     + ") is recognised but not implemented yet in this build");

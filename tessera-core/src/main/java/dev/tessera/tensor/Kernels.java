@@ -477,9 +477,9 @@ public final class Kernels {
         }
     }
 
-    // ---------------------------------------------------------------- Gated DeltaNet / gated attention helpers
+    // ---------------------------------------------------------------- state-space (Mamba2) helpers
 
-    /** y[i] += a[i]·b[i] (one tap of a depthwise convolution across channels). */
+    /** y[i] += a[i]·b[i] (the depthwise conv: one kernel tap across all channels). */
     public static void mulAdd(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
         int bound = F.loopBound(n);
         int i = 0;
@@ -491,6 +491,164 @@ public final class Kernels {
             y[yOff + i] += a[aOff + i] * b[bOff + i];
         }
     }
+
+    /**
+     * The Mamba2 decode update of one state row: {@code s[i] = s[i]·decay + b·x[i]}. A multiply then an add (no
+     * fma), because HF forms {@code dBx = (dt·B)·x} as its own tensor before {@code S·dA + dBx}.
+     */
+    public static void decayUpdate(float[] s, int sOff, float decay, float b, float[] x, int xOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector bx = FloatVector.fromArray(F, x, xOff + i).mul(b);
+            FloatVector.fromArray(F, s, sOff + i).mul(decay).add(bx).intoArray(s, sOff + i);
+        }
+        for (; i < n; i++) {
+            s[sOff + i] = s[sOff + i] * decay + b * x[xOff + i];
+        }
+    }
+
+    /**
+     * One row i of the SSD intra-chunk matrix: {@code out[j] = cb[j] · exp(seg[j]) · dt[j]} for j < n, where
+     * {@code seg[j]} is the segment sum of {@code A·dt} over (j, i]. The caller passes only j ≤ i, so the exponent
+     * is never positive (the masked entries are never evaluated and cannot overflow).
+     */
+    public static void decayRow(float[] cb, int cbOff, float[] seg, int segOff, float[] dt, int dtOff, float[] out, int outOff, int n) {
+        int bound = F.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector e = FloatVector.fromArray(F, seg, segOff + j).lanewise(VectorOperators.EXP);
+            FloatVector v = FloatVector.fromArray(F, cb, cbOff + j).mul(e).mul(FloatVector.fromArray(F, dt, dtOff + j));
+            v.blend(0f, v.abs().compare(VectorOperators.LT, NEGLIGIBLE)).intoArray(out, outOff + j);
+        }
+        for (; j < n; j++) {
+            out[outOff + j] = ScalarKernels.flushNegligible(cb[cbOff + j] * (float) Math.exp(seg[segOff + j]) * dt[dtOff + j]);
+        }
+    }
+
+    /**
+     * Magnitude below which a decay weight is replaced by zero. Strongly decaying Mamba heads produce weights like
+     * exp(−100); fp32 arithmetic on the subnormal numbers they lead to runs through microcode assists, tens of times
+     * slower (Java cannot set flush-to-zero). A term 1e-30 times smaller than its neighbours is invisible in fp32.
+     */
+    public static final float NEGLIGIBLE = ScalarKernels.NEGLIGIBLE;
+
+    /**
+     * A weighted sum of rows: {@code out[p] = beta·out[p] + Σ_r coef[r]·m[mOff + r·stride + p]} for p < width
+     * ({@code beta == 0} overwrites without reading out). Four vectors of out stay in registers while the rows
+     * stream past, so there is no horizontal reduction and no store per row; this is every state-space product
+     * of the Mamba2 scan (read-out C·S, intra-chunk M·X, state update B·X).
+     */
+    public static void weightedRows(float beta, float[] out, int outOff, int width, float[] coef, int coefOff, int rows,
+                                    float[] m, int mOff, int stride) {
+        int p = 0;
+        for (; p + 4 * L <= width; p += 4 * L) {
+            FloatVector a0, a1, a2, a3;
+            if (beta == 0f) {
+                a0 = FloatVector.zero(F);
+                a1 = a0;
+                a2 = a0;
+                a3 = a0;
+            } else {
+                a0 = FloatVector.fromArray(F, out, outOff + p).mul(beta);
+                a1 = FloatVector.fromArray(F, out, outOff + p + L).mul(beta);
+                a2 = FloatVector.fromArray(F, out, outOff + p + 2 * L).mul(beta);
+                a3 = FloatVector.fromArray(F, out, outOff + p + 3 * L).mul(beta);
+            }
+            for (int r = 0; r < rows; r++) {
+                FloatVector c = FloatVector.broadcast(F, coef[coefOff + r]);
+                int o = mOff + r * stride + p;
+                a0 = FloatVector.fromArray(F, m, o).fma(c, a0);
+                a1 = FloatVector.fromArray(F, m, o + L).fma(c, a1);
+                a2 = FloatVector.fromArray(F, m, o + 2 * L).fma(c, a2);
+                a3 = FloatVector.fromArray(F, m, o + 3 * L).fma(c, a3);
+            }
+            a0.intoArray(out, outOff + p);
+            a1.intoArray(out, outOff + p + L);
+            a2.intoArray(out, outOff + p + 2 * L);
+            a3.intoArray(out, outOff + p + 3 * L);
+        }
+        for (; p + L <= width; p += L) {
+            FloatVector a = beta == 0f ? FloatVector.zero(F) : FloatVector.fromArray(F, out, outOff + p).mul(beta);
+            for (int r = 0; r < rows; r++) {
+                a = FloatVector.fromArray(F, m, mOff + r * stride + p).fma(FloatVector.broadcast(F, coef[coefOff + r]), a);
+            }
+            a.intoArray(out, outOff + p);
+        }
+        for (; p < width; p++) {
+            float a = beta == 0f ? 0f : out[outOff + p] * beta;
+            for (int r = 0; r < rows; r++) {
+                a += coef[coefOff + r] * m[mOff + r * stride + p];
+            }
+            out[outOff + p] = a;
+        }
+    }
+
+    /**
+     * Four weighted sums over the same rows at once: for u in 0..3,
+     * {@code out[outOff + u·outStride + p] = beta·out[..] + Σ_r coef[coefOff + u·coefStride + r]·m[mOff + r·stride + p]}.
+     * Each row vector is loaded once for four outputs and the eight accumulators are independent, so the products
+     * run at FMA throughput instead of waiting on one accumulator's latency: this is the register tiling that makes
+     * the SSD block products (read-out, intra-block, state update) cheaper than the token-by-token recurrence.
+     */
+    public static void weightedRows4(float beta, float[] out, int outOff, int outStride, int width, float[] coef, int coefOff,
+                                     int coefStride, int rows, float[] m, int mOff, int stride) {
+        int o0 = outOff, o1 = outOff + outStride, o2 = outOff + 2 * outStride, o3 = outOff + 3 * outStride;
+        int c0 = coefOff, c1 = coefOff + coefStride, c2 = coefOff + 2 * coefStride, c3 = coefOff + 3 * coefStride;
+        int p = 0;
+        for (; p + 2 * L <= width; p += 2 * L) {
+            FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
+            if (beta == 0f) {
+                a00 = FloatVector.zero(F);
+                a01 = a00; a10 = a00; a11 = a00; a20 = a00; a21 = a00; a30 = a00; a31 = a00;
+            } else {
+                a00 = FloatVector.fromArray(F, out, o0 + p).mul(beta);
+                a01 = FloatVector.fromArray(F, out, o0 + p + L).mul(beta);
+                a10 = FloatVector.fromArray(F, out, o1 + p).mul(beta);
+                a11 = FloatVector.fromArray(F, out, o1 + p + L).mul(beta);
+                a20 = FloatVector.fromArray(F, out, o2 + p).mul(beta);
+                a21 = FloatVector.fromArray(F, out, o2 + p + L).mul(beta);
+                a30 = FloatVector.fromArray(F, out, o3 + p).mul(beta);
+                a31 = FloatVector.fromArray(F, out, o3 + p + L).mul(beta);
+            }
+            for (int r = 0; r < rows; r++) {
+                int o = mOff + r * stride + p;
+                FloatVector m0 = FloatVector.fromArray(F, m, o);
+                FloatVector m1 = FloatVector.fromArray(F, m, o + L);
+                FloatVector b0 = FloatVector.broadcast(F, coef[c0 + r]);
+                a00 = m0.fma(b0, a00);
+                a01 = m1.fma(b0, a01);
+                FloatVector b1 = FloatVector.broadcast(F, coef[c1 + r]);
+                a10 = m0.fma(b1, a10);
+                a11 = m1.fma(b1, a11);
+                FloatVector b2 = FloatVector.broadcast(F, coef[c2 + r]);
+                a20 = m0.fma(b2, a20);
+                a21 = m1.fma(b2, a21);
+                FloatVector b3 = FloatVector.broadcast(F, coef[c3 + r]);
+                a30 = m0.fma(b3, a30);
+                a31 = m1.fma(b3, a31);
+            }
+            a00.intoArray(out, o0 + p);
+            a01.intoArray(out, o0 + p + L);
+            a10.intoArray(out, o1 + p);
+            a11.intoArray(out, o1 + p + L);
+            a20.intoArray(out, o2 + p);
+            a21.intoArray(out, o2 + p + L);
+            a30.intoArray(out, o3 + p);
+            a31.intoArray(out, o3 + p + L);
+        }
+        if (p < width) {
+            // Narrow heads or a tail: one output at a time.
+            int rest = width - p;
+            weightedRows(beta, out, o0 + p, rest, coef, c0, rows, m, mOff + p, stride);
+            weightedRows(beta, out, o1 + p, rest, coef, c1, rows, m, mOff + p, stride);
+            weightedRows(beta, out, o2 + p, rest, coef, c2, rows, m, mOff + p, stride);
+            weightedRows(beta, out, o3 + p, rest, coef, c3, rows, m, mOff + p, stride);
+        }
+    }
+
+    // ---------------------------------------------------------------- Gated DeltaNet / gated attention helpers
+
 
     /** x[i] *= sigmoid(gate[i]) (Qwen3.5's attention output gate). */
     public static void sigmoidMul(float[] gate, int gOff, float[] x, int xOff, int n) {

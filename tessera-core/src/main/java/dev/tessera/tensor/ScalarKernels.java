@@ -95,6 +95,46 @@ public final class ScalarKernels {
         }
     }
 
+    public static void decayUpdate(float[] s, int sOff, float decay, float b, float[] x, int xOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float bx = b * x[xOff + i];
+            s[sOff + i] = s[sOff + i] * decay + bx;
+        }
+    }
+
+    public static void decayRow(float[] cb, int cbOff, float[] seg, int segOff, float[] dt, int dtOff, float[] out, int outOff, int n) {
+        for (int j = 0; j < n; j++) {
+            out[outOff + j] = flushNegligible(cb[cbOff + j] * (float) Math.exp(seg[segOff + j]) * dt[dtOff + j]);
+        }
+    }
+
+    /** See {@link Kernels#NEGLIGIBLE}. */
+    public static final float NEGLIGIBLE = 1e-30f;
+
+    /** v, or 0 when |v| is below {@link #NEGLIGIBLE} (keeps decayed weights out of the slow subnormal range). */
+    public static float flushNegligible(float v) {
+        return Math.abs(v) < NEGLIGIBLE ? 0f : v;
+    }
+
+    public static void weightedRows(float beta, float[] out, int outOff, int width, float[] coef, int coefOff, int rows,
+                                    float[] m, int mOff, int stride) {
+        for (int p = 0; p < width; p++) {
+            float a = beta == 0f ? 0f : out[outOff + p] * beta;
+            for (int r = 0; r < rows; r++) {
+                a += coef[coefOff + r] * m[mOff + r * stride + p];
+            }
+            out[outOff + p] = a;
+        }
+    }
+
+    public static void weightedRows4(float beta, float[] out, int outOff, int outStride, int width, float[] coef, int coefOff,
+                                     int coefStride, int rows, float[] m, int mOff, int stride) {
+        for (int u = 0; u < 4; u++) {
+            weightedRows(beta, out, outOff + u * outStride, width, coef, coefOff + u * coefStride, rows, m, mOff, stride);
+        }
+    }
+
+
     public static void sigmoidMul(float[] gate, int gOff, float[] x, int xOff, int n) {
         for (int i = 0; i < n; i++) {
             x[xOff + i] *= sigmoid(gate[gOff + i]);

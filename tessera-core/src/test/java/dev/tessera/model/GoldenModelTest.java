@@ -9,7 +9,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /** Every tiny golden, three ways (one prefill, chunks of 5, token by token), teacher-forced and greedy. */
 class GoldenModelTest {
-    static final String[] CASES = {"llama-tiny", "qwen35-tiny-tied", "qwen35-tiny-untied"};
+    static final String[] CASES = {"llama-tiny", "granite-hybrid-tiny", "qwen35-tiny-tied", "qwen35-tiny-untied"};
 
     @TestFactory
     Stream<DynamicTest> goldens() {

@@ -30,6 +30,7 @@ public final class Synthetic {
     static {
         List<Preset> all = new ArrayList<>();
         all.addAll(LlamaPresets.all());
+        all.addAll(GranitePresets.all());
         all.addAll(QwenPresets.all());
         for (Preset p : all) {
             PRESETS.put(p.name(), p);
