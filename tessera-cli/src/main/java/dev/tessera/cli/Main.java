@@ -14,8 +14,14 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             RunCommand.class,
             ModelsCommand.class,
+            ConvertCommand.class,
+            InspectCommand.class,
+            VerifyCommand.class,
             BenchCommand.class,
             GateCommand.class,
+            TokenizeCommand.class,
+            DetokenizeCommand.class,
+            TemplateCommand.class,
         })
 public final class Main implements Runnable {
 

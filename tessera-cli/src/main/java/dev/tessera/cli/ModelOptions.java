@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** The options every command that loads a model shares. */
 final class ModelOptions {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "M",
-            description = "A Hugging Face checkpoint folder (config.json + *.safetensors), or synthetic:<preset>[@<weights>] "
+            description = "A bundle (tessera convert), a Hugging Face checkpoint folder (config.json + *.safetensors), or synthetic:<preset>[@<weights>] "
                     + "(see `tessera models`).")
     String model;
 

@@ -35,6 +35,15 @@ public final class SafeTensorsWriter {
     }
 
     public static void write(Path file, Map<String, String> metadata, List<Item> items) {
+        try (OutputStream raw = Files.newOutputStream(file)) {
+            write(raw, metadata, items);
+        } catch (IOException e) {
+            throw new TesseraException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the file to {@code raw} (e.g. a stream that also hashes); the caller closes it. */
+    public static void write(OutputStream raw, Map<String, String> metadata, List<Item> items) throws IOException {
         ObjectNode header = Json.COMPACT.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
@@ -56,29 +65,26 @@ public final class SafeTensorsWriter {
         byte[] json;
         try {
             json = Json.COMPACT.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new TesseraException("cannot encode safetensors header", e);
         }
         int padded = (json.length + 7) / 8 * 8;
-        try (OutputStream raw = Files.newOutputStream(file);
-             CountingStream out = new CountingStream(new BufferedOutputStream(raw, 1 << 20))) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-            out.write(len.array());
-            out.write(json);
-            for (int i = json.length; i < padded; i++) {
-                out.write(' ');
-            }
-            for (Item it : items) {
-                long before = out.count;
-                it.body().writeTo(out);
-                if (out.count - before != it.bytes()) {
-                    throw new TesseraException("internal error: tensor '" + it.name() + "' wrote " + (out.count - before)
-                            + " bytes, expected " + it.bytes());
-                }
-            }
-        } catch (IOException e) {
-            throw new TesseraException("cannot write " + file + ": " + e.getMessage(), e);
+        CountingStream out = new CountingStream(new BufferedOutputStream(raw, 1 << 20));
+        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        out.write(len.array());
+        out.write(json);
+        for (int i = json.length; i < padded; i++) {
+            out.write(' ');
         }
+        for (Item it : items) {
+            long before = out.count;
+            it.body().writeTo(out);
+            if (out.count - before != it.bytes()) {
+                throw new TesseraException("internal error: tensor '" + it.name() + "' wrote " + (out.count - before)
+                        + " bytes, expected " + it.bytes());
+            }
+        }
+        out.flush();
     }
 
     public static Item f32(String name, float[] data, long... shape) {
@@ -115,6 +121,11 @@ public final class SafeTensorsWriter {
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
             count += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
         }
 
         @Override

@@ -25,6 +25,9 @@ public interface WeightSource extends AutoCloseable {
      * {@code .weight} tensor, or a quantized pair ({@code .qweight} + {@code .scales}) in a bundle.
      */
     default Matrix matrix(String module) {
+        if (has(module + QuantizedWeights.QWEIGHT)) {
+            return QuantizedWeights.matrix(this, module, quantizedCols(module));
+        }
         String name = module + ".weight";
         if (!has(name)) {
             throw new TesseraException.InvalidInput("missing tensor '" + name + "' in " + describe());
@@ -33,13 +36,22 @@ public interface WeightSource extends AutoCloseable {
     }
 
     /**
+     * Columns of a quantized module's matrix when the planes alone cannot tell (int4 packs two columns a byte, so an
+     * odd width is ambiguous); 0 = derive from the planes. Bundles answer from their metadata.
+     */
+    default int quantizedCols(String module) {
+        return 0;
+    }
+
+    /**
      * The weight matrix of a module, which must have shape {@code [rows, cols]}; the error names the tensor and
      * both shapes. Sources that fabricate weights (synthetic models) create it at this shape.
      */
     default Matrix matrix(String module, int rows, int cols) {
-        Matrix m = matrix(module);
+        Matrix m = has(module + QuantizedWeights.QWEIGHT) ? QuantizedWeights.matrix(this, module, cols) : matrix(module);
         if (m.rows() != rows || m.cols() != cols) {
-            throw new TesseraException.InvalidInput("tensor '" + module + ".weight' in " + describe() + " has shape ["
+            String stored = module + (has(module + QuantizedWeights.QWEIGHT) ? QuantizedWeights.QWEIGHT : ".weight");
+            throw new TesseraException.InvalidInput("tensor '" + stored + "' in " + describe() + " has shape ["
                     + m.rows() + ", " + m.cols() + "] but the config implies [" + rows + ", " + cols + "]");
         }
         return m;

@@ -1,6 +1,7 @@
 package dev.tessera.model;
 
 import dev.tessera.TesseraException;
+import dev.tessera.io.Bundle;
 import dev.tessera.io.CheckpointWeights;
 import dev.tessera.io.HfConfig;
 import dev.tessera.io.WeightSource;
@@ -8,7 +9,7 @@ import dev.tessera.model.synthetic.Synthetic;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Loads a model from a Hugging Face checkpoint folder or a {@code synthetic:<preset>} name. */
+/** Loads a model from a Tessera bundle, a Hugging Face checkpoint folder or a {@code synthetic:<preset>} name. */
 public final class Models {
     private Models() {}
 
@@ -26,7 +27,10 @@ public final class Models {
         Path configFile = dir.resolve("config.json");
         if (!Files.isDirectory(dir)) {
             throw new TesseraException.InvalidInput("model not found: " + dir
-                    + " (give a checkpoint folder with config.json and *.safetensors, or synthetic:<preset>)");
+                    + " (give a bundle folder, a checkpoint folder with config.json and *.safetensors, or synthetic:<preset>)");
+        }
+        if (Bundle.isBundle(dir)) {
+            return loadBundle(Bundle.open(dir), options);
         }
         if (!Files.isRegularFile(configFile)) {
             throw new TesseraException.InvalidInput("no config.json in " + dir);
@@ -35,6 +39,19 @@ public final class Models {
         String type = config.string("model_type");
         checkSupported(config, type);
         WeightSource weights = CheckpointWeights.open(dir);
+        try {
+            return build(config, weights, options);
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    /** A bundle: config from its metadata, weights memory-mapped from weights.safetensors. */
+    public static Model loadBundle(Bundle bundle, LoadOptions options) {
+        HfConfig config = bundle.config();
+        checkSupported(config, config.string("model_type"));
+        WeightSource weights = bundle.openWeights();
         try {
             return build(config, weights, options);
         } catch (RuntimeException e) {

@@ -1,7 +1,9 @@
 package dev.tessera.model.synthetic;
 
 import dev.tessera.TesseraException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tessera.io.HfConfig;
+import dev.tessera.io.QuantScheme;
 import dev.tessera.model.LoadOptions;
 import dev.tessera.model.Model;
 import dev.tessera.model.Models;
@@ -81,16 +83,45 @@ public final class Synthetic {
     }
 
     public static Model load(String spec, LoadOptions options) {
+        return load(spec, options, true);
+    }
+
+    /**
+     * Builds the model of a {@code synthetic:} spec. {@code @bf16}, {@code @fp16}, {@code @f32} choose the stored
+     * float type; a quantization scheme ({@code @int8lin}, {@code @int8hu}, {@code @int4lin}, {@code @int4hu})
+     * quantizes the matrices as they are generated, exactly as {@code tessera convert} would. With
+     * {@code fill = false} the weights are allocated but not generated (sizes and shapes only, e.g. for inspect).
+     */
+    public static Model load(String spec, LoadOptions options, boolean fill) {
+        Opened o = open(spec, fill);
+        return Models.build(o.config(), o.weights(), options);
+    }
+
+    /** The config a spec's model is built from and its (not yet generated) weights. */
+    public record Opened(HfConfig config, SyntheticWeights weights, QuantScheme scheme) {}
+
+    public static Opened open(String spec, boolean fill) {
         Spec s = parse(spec);
+        QuantScheme scheme = null;
         DType dtype = switch (s.weights()) {
             case "bf16" -> DType.BF16;
             case "fp16", "f16" -> DType.F16;
             case "f32", "fp32" -> DType.F32;
-            default -> throw new TesseraException.InvalidInput("unknown weight format '@" + s.weights() + "' in " + spec
-                    + " (available: bf16, fp16, f32)");
+            default -> {
+                try {
+                    scheme = QuantScheme.parse(s.weights());
+                } catch (TesseraException e) {
+                    throw new TesseraException.InvalidInput("unknown weight format '@" + s.weights() + "' in " + spec
+                            + " (available: bf16, fp16, f32, int8lin, int8hu, int4lin, int4hu)");
+                }
+                yield DType.BF16;
+            }
         };
-        SyntheticWeights weights = new SyntheticWeights(s.preset(), SEED, dtype);
-        HfConfig config = new HfConfig(s.preset().config(), spec + " config");
-        return Models.build(config, weights, options);
+        SyntheticWeights weights = new SyntheticWeights(s.preset(), SEED, dtype, scheme, fill);
+        ObjectNode config = s.preset().config();
+        if (scheme != null && scheme.headBits() > 0 && s.preset().absent().test("lm_head.weight")) {
+            config = QuantScheme.untiedConfig(config);
+        }
+        return new Opened(new HfConfig(config, spec + " config"), weights, scheme);
     }
 }

@@ -1,0 +1,195 @@
+package dev.tessera.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tessera.TesseraException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Quantizer rule, fast quantizer == reference, and the fused int8/int4 kernels against their scalar twins. */
+class QuantKernelsTest {
+    static final int[] AWKWARD_COLS = {1, 2, 31, 32, 33, 64, 100, 1000, 4099};
+    static final int[] AWKWARD_ROWS = {1, 3, 4, 5, 7, 13};
+
+    static float[] randomRow(Random rnd, int n, float scale) {
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = (float) (rnd.nextGaussian() * scale);
+        }
+        return w;
+    }
+
+    static F32Matrix f32(String name, int rows, int cols, float[] data, Arena arena) {
+        MemorySegment seg = arena.allocate((long) rows * cols * 4, 64);
+        MemorySegment.copy(data, 0, seg, Tensor.FLOAT_LE, 0, data.length);
+        return new F32Matrix(name, rows, cols, seg);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8, 4})
+    void fastQuantizerGivesTheReferenceBytes(int bits) {
+        Random rnd = new Random(42 + bits);
+        for (int cols : new int[] {1, 5, 31, 32, 33, 63, 64, 65, 1000, 4099}) {
+            for (int trial = 0; trial < 20; trial++) {
+                float[] w = randomRow(rnd, cols, trial % 3 == 0 ? 1e-3f : 0.05f);
+                if (trial % 4 == 1) {
+                    // Exact halves (ties) and a zero block: s = 1 when the block max is Q.
+                    int q = Quantizer.levels(bits);
+                    for (int c = 0; c < cols; c++) {
+                        w[c] = c % 32 == 0 ? q : (c % 5) - 2.5f + (c % 2);
+                    }
+                }
+                if (trial % 4 == 2) {
+                    for (int c = 0; c < Math.min(cols, 32); c++) {
+                        w[c] = 0f;
+                    }
+                }
+                if (trial == 3) {
+                    w[cols / 2] = 1e-44f; // subnormal block max: s underflows to 0
+                }
+                int rb = (int) Quantizer.rowBytes(bits, cols);
+                byte[] qa = new byte[rb], qb = new byte[rb];
+                short[] sa = new short[Quantizer.scalesPerRow(cols)], sb = new short[sa.length];
+                Quantizer.quantizeRowReference(w, 0, cols, bits, qa, 0, sa, 0);
+                Quantizer.quantizeRow(w, 0, cols, bits, qb, 0, sb, 0);
+                assertThat(qb).as("values, cols " + cols + " trial " + trial).containsExactly(qa);
+                assertThat(sb).as("scales, cols " + cols + " trial " + trial).containsExactly(sa);
+            }
+        }
+    }
+
+    @Test
+    void referenceRuleByHand() {
+        // Block max 254 → s = 2; 3/2 = 1.5 → 2 (half to even); 5/2 = 2.5 → 2; -7/2 = -3.5 → -4.
+        float[] w = {254, 3, 5, -7, 1};
+        byte[] q = new byte[5];
+        short[] s = new short[1];
+        Quantizer.quantizeRowReference(w, 0, 5, 8, q, 0, s, 0);
+        assertThat(q).containsExactly(127, 2, 2, -4, 0);
+        assertThat(Float.float16ToFloat(s[0])).isEqualTo(2f);
+        // Int4: max 14 → s = 2; packed as q + 8, even column low nibble; odd tail pads the high nibble with 8.
+        float[] w4 = {14, -14, 3, 0, 1};
+        byte[] q4 = new byte[3];
+        Quantizer.quantizeRowReference(w4, 0, 5, 4, q4, 0, s, 0);
+        assertThat(q4).containsExactly((byte) (15 | 1 << 4), (byte) (10 | 8 << 4), (byte) (8 | 8 << 4));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8, 4})
+    void nonFiniteWeightsAreRejected(int bits) {
+        float[] w = new float[40];
+        w[35] = Float.NaN;
+        byte[] q = new byte[40];
+        short[] s = new short[2];
+        assertThatThrownBy(() -> Quantizer.quantizeRow(w, 0, 40, bits, q, 0, s, 0)).isInstanceOf(TesseraException.class)
+                .hasMessageContaining("non-finite");
+        w[35] = 0;
+        w[3] = Float.POSITIVE_INFINITY;
+        assertThatThrownBy(() -> Quantizer.quantizeRowReference(w, 0, 40, bits, q, 0, s, 0)).isInstanceOf(TesseraException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8, 4})
+    void rowDequantizesAsQTimesFp16Scale(int bits) {
+        Random rnd = new Random(7);
+        try (Arena arena = Arena.ofShared()) {
+            int rows = 3, cols = 70;
+            F32Matrix src = f32("w", rows, cols, randomRow(rnd, rows * cols, 0.02f), arena);
+            Matrix m = Quantizer.quantize(src, bits, "w", arena);
+            float[] w = new float[cols];
+            byte[] q = new byte[(int) Quantizer.rowBytes(bits, cols)];
+            short[] s = new short[Quantizer.scalesPerRow(cols)];
+            float[] got = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                src.row(r, w, 0);
+                Quantizer.quantizeRowReference(w, 0, cols, bits, q, 0, s, 0);
+                m.row(r, got, 0);
+                for (int c = 0; c < cols; c++) {
+                    int v = bits == 8 ? q[c] : (((c & 1) == 0 ? q[c / 2] : q[c / 2] >> 4) & 15) - 8;
+                    assertThat(got[c]).isEqualTo(v * Float.float16ToFloat(s[c / 32]));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {8, 4})
+    void kernelsMatchTheScalarTwinOnAwkwardSizes(int bits) {
+        Random rnd = new Random(1234 + bits);
+        try (Arena arena = Arena.ofShared()) {
+            for (int cols : AWKWARD_COLS) {
+                for (int rows : AWKWARD_ROWS) {
+                    Matrix m = Quantizer.quantize(f32("w", rows, cols, randomRow(rnd, rows * cols, 0.05f), arena), bits, "w", arena);
+                    assertThat(m).isInstanceOf(bits == 8 ? Q8Matrix.class : Q4Matrix.class);
+                    for (int n : new int[] {1, 2, 3, 4, 5, 9}) {
+                        int xStride = cols + 3;
+                        int outStride = rows + 2;
+                        float[] x = randomRow(rnd, n * xStride + 1, 1f);
+                        float[] out = new float[n * outStride + 1];
+                        m.matmul(x, 1, xStride, n, out, 1, outStride, 0, rows);
+                        float[] expect = new float[rows];
+                        for (int t = 0; t < n; t++) {
+                            ScalarKernels.matvec(m, x, 1 + t * xStride, expect, 0);
+                            for (int r = 0; r < rows; r++) {
+                                float tol = 1e-5f * (float) Math.sqrt(cols) + 1e-6f;
+                                assertThat(out[1 + t * outStride + r]).as("bits %d rows %d cols %d n %d t %d r %d", bits, rows, cols, n, t, r)
+                                        .isCloseTo(expect[r], org.assertj.core.data.Offset.offset(tol));
+                            }
+                        }
+                        // Row ranges: only the asked rows are written.
+                        if (rows > 2) {
+                            float[] part = new float[rows];
+                            java.util.Arrays.fill(part, Float.NaN);
+                            m.matvec(x, 1, part, 0, 1, rows - 1);
+                            assertThat(part[0]).isNaN();
+                            assertThat(part[rows - 1]).isNaN();
+                            ScalarKernels.matvec(m, x, 1, expect, 0);
+                            for (int r = 1; r < rows - 1; r++) {
+                                assertThat(part[r]).isCloseTo(expect[r], org.assertj.core.data.Offset.offset(1e-5f * (float) Math.sqrt(cols) + 1e-6f));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * For cols a multiple of 32, the int8 kernel is the F32 kernel on the dequantized matrix up to the order of the
+     * final lane reduction (left open by the Vector API): a few ulps of the sum of |w·x|.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {8, 4})
+    void quantizedKernelsEqualF32OnDequantizedWeights(int bits) {
+        Random rnd = new Random(99);
+        try (Arena arena = Arena.ofShared()) {
+            for (int cols : new int[] {32, 64, 160, 2560}) {
+                int rows = 11;
+                Matrix q = Quantizer.quantize(f32("w", rows, cols, randomRow(rnd, rows * cols, 0.02f), arena), bits, "w", arena);
+                F32Matrix d = Quantizer.dequantize(q, arena);
+                for (int n : new int[] {1, 2, 4, 7}) {
+                    float[] x = randomRow(rnd, n * cols, 1f);
+                    float[] a = new float[n * rows], b = new float[n * rows];
+                    q.matmul(x, 0, cols, n, a, 0, rows, 0, rows);
+                    d.matmul(x, 0, cols, n, b, 0, rows, 0, rows);
+                    for (int i = 0; i < a.length; i++) {
+                        float absSum = 0;
+                        int t = i / rows, r = i % rows;
+                        float[] row = new float[cols];
+                        d.row(r, row, 0);
+                        for (int c = 0; c < cols; c++) {
+                            absSum += Math.abs(row[c] * x[t * cols + c]);
+                        }
+                        assertThat(a[i]).as("cols " + cols + " n " + n + " i " + i)
+                                .isCloseTo(b[i], org.assertj.core.data.Offset.offset(4 * Math.ulp(absSum) + Float.MIN_NORMAL));
+                    }
+                }
+            }
+        }
+    }
+}
