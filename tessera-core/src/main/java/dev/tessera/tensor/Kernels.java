@@ -666,6 +666,23 @@ public final class Kernels {
     }
 
     /**
+     * {@code out[outOff + j] = exp(c[i] − c[j])} for {@code j = 0 .. i}: one row of the chunked delta rule's decay
+     * mask. Only {@code j ≤ i} is evaluated, where the cumulative log-decays make the exponent ≤ 0.
+     */
+    public static void expDiff(float[] c, int i, float[] out, int outOff) {
+        int n = i + 1;
+        int bound = F.loopBound(n);
+        FloatVector ci = FloatVector.broadcast(F, c[i]);
+        int j = 0;
+        for (; j < bound; j += L) {
+            ci.sub(FloatVector.fromArray(F, c, j)).lanewise(VectorOperators.EXP).intoArray(out, outOff + j);
+        }
+        for (; j < n; j++) {
+            out[outOff + j] = (float) Math.exp(c[i] - c[j]);
+        }
+    }
+
+    /**
      * Small dense product on activations, all row-major: {@code C[i][0..cols) (+)= Σ_k A[i][k]·B[k][0..cols)} for
      * {@code i < rows}, {@code k < kdim}. Register tiles of 4 rows × 2 vectors reuse every loaded B vector for four
      * rows and every broadcast A element for two vectors. Used by the chunked delta rule (state reads, state update,

@@ -182,4 +182,10 @@ public final class ScalarKernels {
             out[outOff + c] = acc;
         }
     }
+
+    public static void expDiff(float[] c, int i, float[] out, int outOff) {
+        for (int j = 0; j <= i; j++) {
+            out[outOff + j] = (float) Math.exp(c[i] - c[j]);
+        }
+    }
 }
