@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
         description = {"Measures prompt (prefill) and generation (decode) speed, llm-benchmark style.",
                 "Decode is memory-bound: the report compares it with this machine's measured read bandwidth."})
 final class BenchCommand implements Callable<Integer> {
-    static final String DEFAULT_MODEL = "synthetic:nanbeige4.1-3b";
+    static final String DEFAULT_MODEL = "synthetic:qwen3.5-0.8b@int8hu";
 
     @Option(names = {"-m", "--model"}, paramLabel = "M", defaultValue = DEFAULT_MODEL,
             description = "Checkpoint folder, bundle or synthetic:<preset>[@<weights>] (default: ${DEFAULT-VALUE}).")
