@@ -76,20 +76,6 @@ final class GateCommand implements Callable<Integer> {
         if (reference == null) {
             throw new TesseraException.InvalidInput("gate needs --reference SRC (or --recheck TRANSCRIPT)");
         }
-        Optional<Tokenizer> tok = TextSupport.tokenizerFor(bundle, tokenizerDir)
-                .or(() -> TextSupport.tokenizerFor(reference, null));
-        List<int[]> inputs = new ArrayList<>();
-        for (String raw : rawTokens) {
-            inputs.add(Args.tokenIds(raw, "--raw-tokens"));
-        }
-        List<String> texts = prompts.isEmpty() && rawTokens.isEmpty() ? DEFAULT_PROMPTS : prompts;
-        if (!texts.isEmpty()) {
-            Tokenizer t = tok.orElseThrow(() -> new TesseraException.InvalidInput("text prompts need a tokenizer, and neither "
-                    + bundle + " nor " + reference + " has one: pass --tokenizer DIR or --raw-tokens '[...]'"));
-            for (String text : texts) {
-                inputs.add(t.encode(text, true));
-            }
-        }
         Gate.Settings settings = new Gate.Settings(genTokens, marginFloor, allowTies, chunkSize);
         Outcome o = run(bundle, reference, tokenizerDir, rawTokens, prompts, settings, opts);
         if (transcriptFile != null) {
