@@ -5,7 +5,7 @@ const { Tokenizer } = require('@anush008/tokenizers');
 const fs = require('fs');
 (async () => {
   const texts = fs.readFileSync('/tmp/rustoracle/texts.jsonl', 'utf8').split('\n').filter(l => l).map(l => JSON.parse(l).text);
-  const extra = ["hello world", "say hello", "hellothere", " <think> x </think> ", "a<tool_call>b <tool_call> c", "café é é", "x <|brand_new|>   y", "Ġworld Ġ world", "  lead and trail  ", "12 345 6789", "Hello, World! It's 3:45pm."];
+  const extra = ["hello world", "say hello", "hellothere", " <think> x </think> ", "a<tool_call>b <tool_call> c", "café é é", "x <|brand_new|>   y", "Ġworld Ġ world", "  lead and trail  ", "12 345 6789", "Hello, World! It's 3:45pm.", "½<tool_call>", "²<tool_call>", "\u0301<tool_call>", "<tool_call>\u200d", "١<tool_call>", "‿<tool_call>", "<tool_call>²", "-<tool_call>-", "9<tool_call>", "x<tool_call>"];
   const all = texts.concat(extra);
   const names = JSON.parse(fs.readFileSync('patches.json', 'utf8')).map(v => v.name);
   const out = fs.createWriteStream('expected.jsonl');
