@@ -107,9 +107,12 @@ final class Builtins {
 
     static Object getItem(Object obj, Object key) {
         if (obj instanceof Map<?, ?> m) {
+            // template dicts have string keys (JSON objects; dict literals convert theirs)
             Object k = key instanceof String ? key : Py.str(key);
             if (m.containsKey(k)) return m.get(k);
-            return key instanceof String s ? getAttr(obj, s) instanceof Py.Callable c ? c : Py.UNDEFINED : Py.UNDEFINED;
+            // like Jinja, fall back to the attribute: d['get'] is the get method
+            Object method = key instanceof String s ? dictMethod(m, s) : null;
+            return method != null ? method : Py.UNDEFINED;
         }
         if (obj instanceof Py.Namespace ns && key instanceof String s) return getAttr(ns, s);
         if ((obj instanceof List<?> || obj instanceof String) && Py.isNumber(key) && !(key instanceof Double)) {
