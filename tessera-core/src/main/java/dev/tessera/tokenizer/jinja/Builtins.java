@@ -347,7 +347,8 @@ final class Builtins {
                 return sb.toString();
             }
             case "default", "d" -> {
-                Object def = a0 != null ? a0 : kw.getOrDefault("default_value", "");
+                // default(none) must give None: tell "no argument" from "argument None"
+                Object def = !a.isEmpty() ? a0 : kw.getOrDefault("default_value", "");
                 boolean bool = Py.truthy(a.size() > 1 ? a.get(1) : kw.getOrDefault("boolean", false));
                 return v == Py.UNDEFINED || (bool && !Py.truthy(v)) ? def : v;
             }
