@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
         description = {"Measures prompt (prefill) and generation (decode) speed, llm-benchmark style.",
                 "Decode is memory-bound: the report compares it with this machine's measured read bandwidth."})
 final class BenchCommand implements Callable<Integer> {
-    static final String DEFAULT_MODEL = "synthetic:nanbeige4.1-3b";
+    static final String DEFAULT_MODEL = "synthetic:qwen3.5-0.8b@int8hu";
 
     @Option(names = {"-m", "--model"}, paramLabel = "M", defaultValue = DEFAULT_MODEL,
             description = "Checkpoint folder, bundle or synthetic:<preset>[@<weights>] (default: ${DEFAULT-VALUE}).")
@@ -56,6 +56,11 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int t = threads <= 0 ? WorkerPool.defaultThreads() : threads;
         Benchmark.Settings settings = new Benchmark.Settings(promptTokens, genTokens, trials, seed, chunkSize);
+        if (!BandwidthProbe.isQuiet()) {
+            Log.info("warning: the machine is busy (1-minute load average %.1f on %d cores): speeds and the bandwidth "
+                    + "ceiling measured now are unreliable, and the probe will not be cached", BandwidthProbe.loadAverage(),
+                    Runtime.getRuntime().availableProcessors());
+        }
         long l0 = System.nanoTime();
         try (Model m = Models.load(model, LoadOptions.defaults().withThreads(t))) {
             double loadSeconds = (System.nanoTime() - l0) / 1e9;

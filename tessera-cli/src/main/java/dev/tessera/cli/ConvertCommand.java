@@ -1,8 +1,17 @@
 package dev.tessera.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tessera.convert.Converter;
+import dev.tessera.gate.Gate;
+import dev.tessera.io.Bundle;
+import dev.tessera.io.Json;
 import dev.tessera.io.QuantScheme;
+import dev.tessera.model.LoadOptions;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,8 +39,24 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace OUT if it is an existing bundle (or an empty folder).")
     boolean force;
 
+    @Option(names = "--gate", description = "Run the numerics gate against the source after converting and store the "
+            + "transcript in the bundle's metadata (exit code as `tessera gate`).")
+    boolean gate;
+
+    @Option(names = "--gate-prompt", paramLabel = "TEXT", description = "Gate prompt (repeatable; default: the gate's two prompts).")
+    List<String> gatePrompts = new ArrayList<>();
+
+    @Option(names = "--gate-raw-tokens", paramLabel = "JSON", description = "Gate prompt as token ids (repeatable).")
+    List<String> gateRawTokens = new ArrayList<>();
+
+    @Option(names = "--allow-ties", description = "Gate: accept near-tie prompts (see tessera gate --help).")
+    boolean allowTies;
+
+    @Option(names = "--margin-floor", paramLabel = "LOGITS", defaultValue = "0.1", description = "Gate margin floor (default: ${DEFAULT-VALUE}).")
+    double marginFloor;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         QuantScheme scheme = QuantScheme.parse(quant);
         ProgressBar bar = new ProgressBar();
         Converter converter = new Converter(source, output, scheme, force, bar::update);
@@ -61,7 +86,19 @@ final class ConvertCommand implements Callable<Integer> {
                 source, r.out(), scheme, seconds, Sizes.bytes(r.weightsBytes()), Sizes.bytes(r.sourceBytes()),
                 Sizes.bytes(r.info().decodeBytesPerToken()));
         System.out.println(r.out());
-        return 0;
+        if (!gate) {
+            return 0;
+        }
+        GateCommand.Outcome o = GateCommand.run(r.out().toString(), source, null, gateRawTokens, gatePrompts,
+                new Gate.Settings(16, marginFloor, allowTies, 16), LoadOptions.defaults());
+        Path meta = r.out().resolve(Bundle.METADATA);
+        ObjectNode m = (ObjectNode) Json.read(meta);
+        m.set("gate", o.transcript());
+        Path tmp = meta.resolveSibling(Bundle.METADATA + ".tmp");
+        Files.writeString(tmp, Json.MAPPER.writeValueAsString(m));
+        Files.move(tmp, meta, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Log.info("gate: %s (transcript stored in %s)", o.verdict(), meta);
+        return o.exitCode();
     }
 
     /** One line on stderr redrawn in place: percentage, bytes, rate, the tensor being written. */

@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
         name = "detokenize",
         mixinStandardHelpOptions = true,
         description = {
-            "Decodes token ids (a JSON array) with a model's tokenizer and prints the text exactly, without an",
-            "added newline. Ids come from --ids, else from standard input."
+            "Decodes token ids (a JSON array, from --ids or standard input) with a model's tokenizer and prints "
+                    + "the text exactly, without an added newline."
         })
 public final class DetokenizeCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "M",

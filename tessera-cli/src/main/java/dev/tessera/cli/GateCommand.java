@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import dev.tessera.tokenizer.Tokenizer;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +36,14 @@ final class GateCommand implements Callable<Integer> {
 
     @Option(names = "--raw-tokens", paramLabel = "JSON", description = "A prompt as token ids (repeatable).")
     List<String> rawTokens = new ArrayList<>();
+
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "A text prompt (repeatable), tokenized with the model's tokenizer. Default: a plain prompt and a "
+                    + "short multi-step reasoning prompt.")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: the bundle's or the reference's).")
+    Path tokenizerDir;
 
     @Option(names = "-n", paramLabel = "N", defaultValue = "16", description = "Greedy tokens per prompt (default: ${DEFAULT-VALUE}).")
     int genTokens;
@@ -66,10 +76,43 @@ final class GateCommand implements Callable<Integer> {
         if (reference == null) {
             throw new TesseraException.InvalidInput("gate needs --reference SRC (or --recheck TRANSCRIPT)");
         }
-        if (rawTokens.isEmpty()) {
-            throw new TesseraException.InvalidInput("give at least one prompt with --raw-tokens '[...]'");
-        }
         Gate.Settings settings = new Gate.Settings(genTokens, marginFloor, allowTies, chunkSize);
+        Outcome o = run(bundle, reference, tokenizerDir, rawTokens, prompts, settings, opts);
+        if (transcriptFile != null) {
+            Files.writeString(transcriptFile, Json.MAPPER.writeValueAsString(o.transcript()));
+            Log.info("transcript written to %s", transcriptFile);
+        }
+        return report(o.verdict(), o.results());
+    }
+
+    /** A finished gate: the verdict, per-prompt results and the transcript. */
+    record Outcome(Gate.Verdict verdict, List<Gate.PromptResult> results, ObjectNode transcript) {
+        int exitCode() {
+            return switch (verdict) {
+                case PASS, PASS_TIE -> 0;
+                case FAIL -> 1;
+                case REJECTED -> 3;
+            };
+        }
+    }
+
+    /** Runs the whole ladder (also used by {@code convert --gate}). */
+    static Outcome run(String bundle, String reference, Path tokenizerDir, List<String> rawTokens, List<String> prompts,
+                       Gate.Settings settings, LoadOptions opts) {
+        Optional<Tokenizer> tok = TextSupport.tokenizerFor(bundle, tokenizerDir)
+                .or(() -> TextSupport.tokenizerFor(reference, null));
+        List<int[]> inputs = new ArrayList<>();
+        for (String raw : rawTokens) {
+            inputs.add(Args.tokenIds(raw, "--raw-tokens"));
+        }
+        List<String> texts = prompts.isEmpty() && rawTokens.isEmpty() ? DEFAULT_PROMPTS : prompts;
+        if (!texts.isEmpty()) {
+            Tokenizer t = tok.orElseThrow(() -> new TesseraException.InvalidInput("text prompts need a tokenizer, and neither "
+                    + bundle + " nor " + reference + " has one: pass --tokenizer DIR or --raw-tokens '[...]'"));
+            for (String text : texts) {
+                inputs.add(t.encode(text, true));
+            }
+        }
         Gate gate = new Gate(settings, msg -> Log.info("%s", msg));
         List<Gate.PromptResult> results = new ArrayList<>();
         String architecture;
@@ -81,9 +124,9 @@ final class GateCommand implements Callable<Integer> {
                         + ") are not the same model");
             }
             int i = 0;
-            for (String raw : rawTokens) {
-                int[] prompt = Args.tokenIds(raw, "--raw-tokens");
-                Log.info("gate: prompt %d/%d: reference pass (%d tokens + %d generated)", ++i, rawTokens.size(), prompt.length, genTokens);
+            for (int[] prompt : inputs) {
+                Log.info("gate: prompt %d/%d: reference pass (%d tokens + %d generated)", ++i, inputs.size(), prompt.length,
+                        settings.genTokens());
                 Gate.Reference r = gate.reference(ref, prompt);
                 results.add(gate.check(b, ref, r));
             }
@@ -91,12 +134,19 @@ final class GateCommand implements Callable<Integer> {
         Gate.Verdict verdict = Gate.overall(results);
         Map<String, String> sha = Files.exists(Path.of(bundle)) ? Transcript.sha256(Path.of(bundle)) : Map.of();
         ObjectNode t = Transcript.build(new Transcript.Identity(bundle, reference, architecture, sha, reference, null),
-                settings, results, verdict, null);
-        if (transcriptFile != null) {
-            Files.writeString(transcriptFile, Json.MAPPER.writeValueAsString(t));
-            Log.info("transcript written to %s", transcriptFile);
-        }
-        return report(verdict, results);
+                settings, results, verdict, tok.<java.util.function.Function<int[], String>>map(tk -> ids -> safeDecode(tk, ids)).orElse(null));
+        return new Outcome(verdict, results, t);
+    }
+
+    /** A plain prompt, and a short multi-step one: int4 models often pass the first token and fail the second. */
+    static final List<String> DEFAULT_PROMPTS = List.of(
+            "The capital of France is",
+            "Question: Anna has 3 boxes with 4 apples in each box. She gives away 5 apples. How many apples does she "
+                    + "have left? Let's think step by step.\nAnswer:");
+
+    static String safeDecode(Tokenizer t, int[] ids) {
+        int[] known = java.util.Arrays.stream(ids).filter(id -> id >= 0 && id < t.vocabSize()).toArray();
+        return t.decode(known, false);
     }
 
     private int recheck(LoadOptions opts) throws Exception {

@@ -45,6 +45,21 @@ final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "weights used:    %s%n", Sizes.bytes(i.weightBytes()));
         out.printf(Locale.ROOT, "decode reads:    %s per token (weights; the embedding contributes one row)%n",
                 Sizes.bytes(i.decodeBytesPerToken()));
+        java.nio.file.Path dir = model.startsWith("synthetic:") ? null : java.nio.file.Path.of(model);
+        if (dir != null && dev.tessera.io.Bundle.isBundle(dir)) {
+            var gate = dev.tessera.io.Json.read(dir.resolve(dev.tessera.io.Bundle.METADATA)).path("gate");
+            if (gate.isMissingNode()) {
+                out.println("gate:            not gated (run `tessera gate` or convert with --gate)");
+            } else {
+                StringBuilder sb = new StringBuilder(gate.path("result").asText());
+                for (var p : gate.path("prompts")) {
+                    sb.append("; prompt of ").append(p.path("input_ids").size()).append(" tokens: ")
+                            .append(p.path("verdict").asText()).append(", top-1 ")
+                            .append(p.path("summary").path("top1_agreement").asText());
+                }
+                out.println("gate:            " + sb + " (floor " + gate.path("protocol").path("margin_floor").asDouble() + " logits)");
+            }
+        }
         return 0;
     }
 }

@@ -6,7 +6,11 @@ import dev.tessera.engine.Sampler;
 import dev.tessera.engine.Session;
 import dev.tessera.io.SafeTensorsWriter;
 import dev.tessera.model.Model;
+import dev.tessera.tokenizer.StreamingDecoder;
+import dev.tessera.tokenizer.Tokenizer;
+import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.function.IntPredicate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,14 +22,33 @@ import picocli.CommandLine.Option;
 /** {@code tessera run}: feed a prompt, generate, print (or save the logits for checking against a reference). */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs a model on a prompt and generates tokens.",
-                "Example: tessera run --model synthetic:llama-tiny --raw-tokens '[1,2,3]' --max-tokens 8"})
+                "Examples: tessera run --model synthetic:llama-tiny --raw-tokens '[1,2,3]' --max-tokens 8",
+                "          tessera run --model ./Qwen3.5-0.8B --prompt 'Why is the sky blue?' --chat --kwargs '{\"enable_thinking\": false}'"})
 final class RunCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--raw-tokens", paramLabel = "JSON", required = true,
-            description = "The prompt as a JSON array of token ids, e.g. '[1,2,3]'.")
+    @Option(names = "--raw-tokens", paramLabel = "JSON",
+            description = "The prompt as a JSON array of token ids, e.g. '[1,2,3]'. Output: the generated ids.")
     String rawTokens;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
+            description = "The prompt as text (tokenized with the model's tokenizer). Output: streamed text.")
+    String prompt;
+
+    @Option(names = "--chat", description = "Wrap --prompt as a user turn in the model's chat template.")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "With --chat: a system message.")
+    String system;
+
+    @Option(names = "--kwargs", paramLabel = "JSON",
+            description = "With --chat: extra template variables, e.g. '{\"enable_thinking\": false}'.")
+    String kwargs;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR",
+            description = "Tokenizer folder to use instead of the model's own (needed for synthetic models).")
+    Path tokenizerDir;
 
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "32",
             description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
@@ -47,9 +70,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed (default: 0).")
     long seed;
 
-    @Option(names = "--stop-at-eos", negatable = true, defaultValue = "false",
-            description = "Stop at the model's eos_token_id (default: off for raw tokens).")
-    boolean stopAtEos;
+    @Option(names = "--stop-at-eos", negatable = true,
+            description = "Stop at the model's end-of-sequence / end-of-turn tokens (default: on for --prompt, off for --raw-tokens).")
+    Boolean stopAtEos;
 
     @Option(names = "--save-logits", paramLabel = "FILE",
             description = "Write input_ids, teacher-forced logits, generated_ids and generated_logits to a safetensors file.")
@@ -57,32 +80,71 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int[] prompt = Args.tokenIds(rawTokens, "--raw-tokens");
-        if (prompt.length == 0) {
-            throw new TesseraException.InvalidInput("--raw-tokens is empty: give at least one token id");
+        if ((rawTokens == null) == (prompt == null)) {
+            throw new TesseraException.InvalidInput("give the prompt either as --prompt TEXT or as --raw-tokens '[ids]'");
+        }
+        if (chat && prompt == null) {
+            throw new TesseraException.InvalidInput("--chat applies to --prompt TEXT");
         }
         if (maxTokens < 0) {
             throw new TesseraException.InvalidInput("--max-tokens must be >= 0");
         }
+        Tokenizer tok = prompt != null ? TextSupport.require(modelOptions.model, tokenizerDir, "--prompt needs") : null;
+        int[] ids = prompt != null ? TextSupport.encodePrompt(tok, prompt, chat, system, kwargs)
+                : Args.tokenIds(rawTokens, "--raw-tokens");
+        if (ids.length == 0) {
+            throw new TesseraException.InvalidInput("the prompt is empty: give at least one token");
+        }
         try (Model model = modelOptions.load()) {
+            if (tok != null && tok.vocabSize() > model.info().vocabSize()) {
+                throw new TesseraException.InvalidInput("the tokenizer has " + tok.vocabSize() + " tokens but the model's "
+                        + "vocabulary is " + model.info().vocabSize() + ": they do not belong together");
+            }
             Session session = new Session(model, modelOptions.chunkSize);
             Sampler sampler = new Sampler(temperature, topK, topP, minP, seed);
             int vocab = model.info().vocabSize();
-            var eos = model.info().config().intOrList("eos_token_id");
-            Generator generator = new Generator(session, sampler, stopAtEos ? eos::contains : null);
             if (saveLogits != null) {
-                return saveLogits(model, session, generator, prompt, vocab);
+                return saveLogits(model, session, ids, vocab);
             }
-            Generator.Result r = generator.generate(prompt, maxTokens, null);
-            System.out.println(Args.json(r.generated()));
+            IntPredicate stop = null;
+            boolean stopping = stopAtEos != null ? stopAtEos : prompt != null;
+            if (stopping) {
+                var eos = new java.util.HashSet<>(model.info().config().intOrList("eos_token_id"));
+                IntPredicate tokStop = tok != null ? tok.stopTokens()::isStop : id -> false;
+                stop = id -> eos.contains(id) || tokStop.test(id);
+            }
+            Generator generator = new Generator(session, sampler, stop);
+            Generator.Result r;
+            if (tok != null) {
+                StreamingDecoder decoder = tok.newStreamingDecoder(true);
+                PrintStream out = System.out;
+                int known = tok.vocabSize();
+                boolean[] warned = {false};
+                r = generator.generate(ids, maxTokens, (token, logits, v) -> {
+                    if (token >= known) {
+                        // Padding rows of the embedding have no text (HF's decode skips them too).
+                        if (!warned[0]) {
+                            Log.info("note: the model produced id %d, which the tokenizer (%d ids) has no text for", token, known);
+                            warned[0] = true;
+                        }
+                        return;
+                    }
+                    out.print(decoder.push(token));
+                    out.flush();
+                });
+                out.println(decoder.flush());
+            } else {
+                r = generator.generate(ids, maxTokens, null);
+                System.out.println(Args.json(r.generated()));
+            }
             Log.info("prompt %d tokens in %.1f ms (%.1f tok/s); generated %d tokens, %.2f tok/s; stop: %s",
-                    prompt.length, r.prefillNanos() / 1e6, r.prefillTokensPerSecond(), r.generated().length,
+                    ids.length, r.prefillNanos() / 1e6, r.prefillTokensPerSecond(), r.generated().length,
                     r.decodeTokensPerSecond(), r.reason().name().toLowerCase(java.util.Locale.ROOT));
             return 0;
         }
     }
 
-    private int saveLogits(Model model, Session session, Generator generator, int[] prompt, int vocab) {
+    private int saveLogits(Model model, Session session, int[] prompt, int vocab) {
         float[][] teacher = new float[prompt.length][];
         session.prefill(prompt, 0, prompt.length, teacher);
         List<float[]> stepLogits = new ArrayList<>();

@@ -18,10 +18,11 @@ import picocli.CommandLine.Option;
         name = "template",
         mixinStandardHelpOptions = true,
         description = {
-            "Renders messages with the model's chat template (chat_template.jinja or tokenizer_config.json) and",
-            "prints the prompt exactly, without an added newline. With --jsonl, each input line is a JSON object",
-            "{\"messages\": [...], \"kwargs\": {...}, \"special_tokens\": {...}} and each output line holds",
-            "rendered and ids (the rendered text encoded without added special tokens)."
+            "Renders messages with the model's chat template (chat_template.jinja or tokenizer_config.json) and "
+                    + "prints the prompt exactly, without an added newline.",
+            "With --jsonl, each input line is a JSON object {\"messages\": [...], \"kwargs\": {...}, "
+                    + "\"special_tokens\": {...}} and each output line holds rendered and ids (the rendered text "
+                    + "encoded without added special tokens)."
         })
 public final class TemplateCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "M",

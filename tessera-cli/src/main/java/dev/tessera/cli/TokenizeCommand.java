@@ -13,10 +13,10 @@ import picocli.CommandLine.Option;
         name = "tokenize",
         mixinStandardHelpOptions = true,
         description = {
-            "Encodes text with a model's tokenizer and prints the ids as a JSON array.",
-            "Text comes from --text, else from standard input (UTF-8). With --jsonl, each input line is a JSON",
-            "object {\"text\": ..., \"add_special_tokens\": ...} and each output line holds ids, decoded and",
-            "decoded_skip_special."
+            "Encodes text with a model's tokenizer and prints the ids as a JSON array. Text comes from --text, "
+                    + "else from standard input (UTF-8).",
+            "With --jsonl, each input line is a JSON object {\"text\": ..., \"add_special_tokens\": ...} and "
+                    + "each output line holds ids, decoded and decoded_skip_special."
         })
 public final class TokenizeCommand implements Runnable {
     @Option(names = "--model", required = true, paramLabel = "M",

@@ -40,9 +40,31 @@ public final class BandwidthProbe {
                 return cached;
             }
         }
+        boolean quiet = isQuiet();
         double gbs = measure(threads);
-        store(cache, key, gbs);
+        if (quiet && isQuiet()) {
+            store(cache, key, gbs);
+        }
         return gbs;
+    }
+
+    /** The 1-minute load average, or -1 where the OS does not say. */
+    public static double loadAverage() {
+        try {
+            String s = Files.readString(Path.of("/proc/loadavg")).trim();
+            return Double.parseDouble(s.substring(0, s.indexOf(' ')));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Whether other work is unlikely to distort a measurement: the 1-minute load average is below half the core
+     * count. A probe taken on a busy machine is used for that run but never cached.
+     */
+    public static boolean isQuiet() {
+        double load = loadAverage();
+        return load >= 0 && load < 0.5 * Runtime.getRuntime().availableProcessors();
     }
 
     public static double measure(int threads) {

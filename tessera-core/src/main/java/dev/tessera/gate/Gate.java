@@ -66,6 +66,10 @@ public final class Gate {
         this.log = log;
     }
 
+    public Settings settings() {
+        return settings;
+    }
+
     /** Runs the reference half for one prompt: teacher-forced logits over prompt + greedy continuation. */
     public Reference reference(Model ref, int[] prompt) {
         int vocab = ref.info().vocabSize();

@@ -1,5 +1,6 @@
 package dev.tessera.model;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tessera.TesseraException;
 import dev.tessera.io.HfConfig;
 import dev.tessera.io.WeightSource;
@@ -94,7 +95,7 @@ public final class Qwen35 implements Model {
             if (headDim <= 0 || dk <= 0 || dv <= 0 || kernel <= 0) {
                 throw text.bad("head_dim", "and linear_*_head_dim / linear_conv_kernel_dim must be positive");
             }
-            RopeConfig rope = RopeConfig.read(text, 10000.0, 0.25);
+            RopeConfig rope = RopeConfig.read(withPlainMrope(text), 10000.0, 0.25);
             int rotary = (int) (headDim * rope.partialRotaryFactor());
             if (rotary <= 0 || rotary % 2 != 0 || rotary > headDim) {
                 throw text.bad("partial_rotary_factor", "gives a rotary width of " + rotary + " for head_dim " + headDim
@@ -105,6 +106,28 @@ public final class Qwen35 implements Model {
             return new Config(text.integer("vocab_size", 248320), hidden, text.integer("intermediate_size", 12288), layers,
                     full, heads, kvHeads, headDim, rotary, rope, nk, nv, dk, dv, kernel, text.number("rms_norm_eps", 1e-6),
                     text.integer("max_position_embeddings", 32768), tied, text);
+        }
+
+        /**
+         * Older Qwen-VL exports label the multimodal RoPE {@code "type": "mrope"}; for text positions it is the default
+         * RoPE (all three position planes equal p), so it is read as such. Any other non-default type is still rejected.
+         */
+        static HfConfig withPlainMrope(HfConfig text) {
+            ObjectNode copy = null;
+            for (String key : new String[] {"rope_parameters", "rope_scaling"}) {
+                HfConfig sec = text.section(key);
+                if (sec == null) {
+                    continue;
+                }
+                String type = sec.string("rope_type", sec.string("type", "default"));
+                if (type.equals("mrope")) {
+                    copy = copy == null ? text.copy() : copy;
+                    ObjectNode s = (ObjectNode) copy.get(key);
+                    s.remove("type");
+                    s.put("rope_type", "default");
+                }
+            }
+            return copy == null ? text : new HfConfig(copy, text.where());
         }
 
         /** {@code layer_types}, or else every {@code full_attention_interval}-th layer is full attention. */

@@ -93,6 +93,10 @@ public final class Kernels {
      * (and widened) is used for several tokens. With n = 1 this is a 4-row matvec with independent accumulators.
      */
     private static void matmul(int kind, MemorySegment w, int cols, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        if (kind == KIND_F16) {
+            matmulStagedF16(w, cols, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
+            return;
+        }
         long rowBytes = (long) cols * elementBytes(kind);
         int r = rowFrom;
         for (; r + 4 <= rowTo; r += 4) {
@@ -114,6 +118,70 @@ public final class Kernels {
             for (int t = 0; t < n; t++) {
                 out[outOff + t * outStride + r] = dot(kind, w, r * rowBytes, x, xOff + t * xStride, cols);
             }
+        }
+    }
+
+    /** Per-thread buffers of {@link #matmulStagedF16}: four raw F16 rows and the same rows widened to fp32. */
+    private static final class F16Stage {
+        short[] raw = new short[0];
+        float[] wide = new float[0];
+        MemorySegment wideSegment = MemorySegment.ofArray(wide);
+
+        void ensure(int elements) {
+            if (raw.length < elements) {
+                raw = new short[elements];
+                wide = new float[elements];
+                wideSegment = MemorySegment.ofArray(wide);
+            }
+        }
+    }
+
+    private static final ThreadLocal<F16Stage> F16_STAGE = ThreadLocal.withInitial(F16Stage::new);
+
+    /**
+     * F16 weights four rows at a time: copy the rows out, widen them with a plain {@link Float#float16ToFloat} loop
+     * (which C2 turns into one hardware conversion per vector, far cheaper than the bit-level widening the Vector
+     * API would need), then run the fp32 register tiles on the widened rows, which stay in L2. Exact: the widening
+     * is IEEE half to single.
+     */
+    private static void matmulStagedF16(MemorySegment w, int cols, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        F16Stage st = F16_STAGE.get();
+        st.ensure(4 * cols);
+        short[] raw = st.raw;
+        float[] wide = st.wide;
+        long rowBytes = 2L * cols;
+        long wideRowBytes = 4L * cols;
+        int r = rowFrom;
+        for (; r < rowTo; r += 4) {
+            int rows = Math.min(4, rowTo - r);
+            MemorySegment.copy(w, Tensor.SHORT_LE, r * rowBytes, raw, 0, rows * cols);
+            widenHalves(raw, wide, rows * cols);
+            if (rows == 4) {
+                int t = 0;
+                if (TOKEN_TILE == 4) {
+                    for (; t + 4 <= n; t += 4) {
+                        tile4x4(KIND_F32, st.wideSegment, 0, wideRowBytes, cols, x, xOff + t * xStride, xStride, out, outOff + t * outStride + r, outStride);
+                    }
+                }
+                for (; t + 2 <= n; t += 2) {
+                    tile4x2(KIND_F32, st.wideSegment, 0, wideRowBytes, cols, x, xOff + t * xStride, xStride, out, outOff + t * outStride + r, outStride);
+                }
+                for (; t < n; t++) {
+                    tile4x1(KIND_F32, st.wideSegment, 0, wideRowBytes, cols, x, xOff + t * xStride, out, outOff + t * outStride + r);
+                }
+            } else {
+                for (int rr = 0; rr < rows; rr++) {
+                    for (int t = 0; t < n; t++) {
+                        out[outOff + t * outStride + r + rr] = dot(KIND_F32, st.wideSegment, rr * wideRowBytes, x, xOff + t * xStride, cols);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void widenHalves(short[] raw, float[] wide, int n) {
+        for (int i = 0; i < n; i++) {
+            wide[i] = Float.float16ToFloat(raw[i]);
         }
     }
 
@@ -518,18 +586,19 @@ public final class Kernels {
         int j = 0;
         for (; j < bound; j += L) {
             FloatVector e = FloatVector.fromArray(F, seg, segOff + j).lanewise(VectorOperators.EXP);
-            FloatVector v = FloatVector.fromArray(F, cb, cbOff + j).mul(e).mul(FloatVector.fromArray(F, dt, dtOff + j));
-            v.blend(0f, v.abs().compare(VectorOperators.LT, NEGLIGIBLE)).intoArray(out, outOff + j);
+            e = e.blend(0f, e.compare(VectorOperators.LT, NEGLIGIBLE));
+            FloatVector.fromArray(F, cb, cbOff + j).mul(e).mul(FloatVector.fromArray(F, dt, dtOff + j)).intoArray(out, outOff + j);
         }
         for (; j < n; j++) {
-            out[outOff + j] = ScalarKernels.flushNegligible(cb[cbOff + j] * (float) Math.exp(seg[segOff + j]) * dt[dtOff + j]);
+            out[outOff + j] = cb[cbOff + j] * ScalarKernels.flushNegligible((float) Math.exp(seg[segOff + j])) * dt[dtOff + j];
         }
     }
 
     /**
-     * Magnitude below which a decay weight is replaced by zero. Strongly decaying Mamba heads produce weights like
-     * exp(−100); fp32 arithmetic on the subnormal numbers they lead to runs through microcode assists, tens of times
-     * slower (Java cannot set flush-to-zero). A term 1e-30 times smaller than its neighbours is invisible in fp32.
+     * Decay factor below which a term counts as fully decayed (exactly zero). Strongly decaying Mamba heads produce
+     * factors like exp(−100), subnormal in fp32; arithmetic on subnormals runs through microcode assists, tens of
+     * times slower, and Java cannot set flush-to-zero. A term scaled by less than 1e-30 relative to an undecayed one
+     * is invisible in fp32. The test is on the decay factor alone, so it does not depend on the activations' scale.
      */
     public static final float NEGLIGIBLE = ScalarKernels.NEGLIGIBLE;
 
@@ -661,6 +730,23 @@ public final class Kernels {
         }
         for (; i < n; i++) {
             x[xOff + i] *= ScalarKernels.sigmoid(gate[gOff + i]);
+        }
+    }
+
+    /**
+     * {@code out[outOff + j] = exp(c[i] − c[j])} for {@code j = 0 .. i}: one row of the chunked delta rule's decay
+     * mask. Only {@code j ≤ i} is evaluated, where the cumulative log-decays make the exponent ≤ 0.
+     */
+    public static void expDiff(float[] c, int i, float[] out, int outOff) {
+        int n = i + 1;
+        int bound = F.loopBound(n);
+        FloatVector ci = FloatVector.broadcast(F, c[i]);
+        int j = 0;
+        for (; j < bound; j += L) {
+            ci.sub(FloatVector.fromArray(F, c, j)).lanewise(VectorOperators.EXP).intoArray(out, outOff + j);
+        }
+        for (; j < n; j++) {
+            out[outOff + j] = (float) Math.exp(c[i] - c[j]);
         }
     }
 

@@ -104,14 +104,14 @@ public final class ScalarKernels {
 
     public static void decayRow(float[] cb, int cbOff, float[] seg, int segOff, float[] dt, int dtOff, float[] out, int outOff, int n) {
         for (int j = 0; j < n; j++) {
-            out[outOff + j] = flushNegligible(cb[cbOff + j] * (float) Math.exp(seg[segOff + j]) * dt[dtOff + j]);
+            out[outOff + j] = cb[cbOff + j] * flushNegligible((float) Math.exp(seg[segOff + j])) * dt[dtOff + j];
         }
     }
 
     /** See {@link Kernels#NEGLIGIBLE}. */
     public static final float NEGLIGIBLE = 1e-30f;
 
-    /** v, or 0 when |v| is below {@link #NEGLIGIBLE} (keeps decayed weights out of the slow subnormal range). */
+    /** v, or 0 when |v| is below {@link #NEGLIGIBLE} (keeps decay factors out of the slow subnormal range). */
     public static float flushNegligible(float v) {
         return Math.abs(v) < NEGLIGIBLE ? 0f : v;
     }
@@ -180,6 +180,12 @@ public final class ScalarKernels {
                 acc += s[sOff + r * dv + c] * q[qOff + r];
             }
             out[outOff + c] = acc;
+        }
+    }
+
+    public static void expDiff(float[] c, int i, float[] out, int outOff) {
+        for (int j = 0; j <= i; j++) {
+            out[outOff + j] = (float) Math.exp(c[i] - c[j]);
         }
     }
 }

@@ -20,6 +20,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private static final long SPIN_NANOS = 200_000;
+    private static final long CALLER_SPIN_NANOS = 50_000;
 
     private final int threads;
     private final Thread[] workers;
@@ -86,8 +87,15 @@ public final class WorkerPool implements AutoCloseable {
                 }
             }
             runChunk(0);
+            // Spin while the workers are about to finish; if they are slow (descheduled on a busy machine), yield
+            // the core instead of burning the time slice they need.
+            long spinStart = System.nanoTime();
             while (pending.get() != 0) {
-                Thread.onSpinWait();
+                if (System.nanoTime() - spinStart < CALLER_SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
             Throwable f = failure;
             if (f != null) {

@@ -12,9 +12,15 @@ final class Chars {
         };
     }
 
-    /** Rust {@code char::is_alphanumeric}: Alphabetic or Numeric. */
+    /**
+     * A word character as the Rust library's {@code single_word} check sees it ({@code regex_syntax}'s Unicode
+     * {@code \w}): Alphabetic, marks, decimal digits, connector punctuation (like '_') and the join controls.
+     */
     static boolean isWordChar(int cp) {
-        return Character.isAlphabetic(cp) || isNumeric(cp) || cp == '_';
+        if (Character.isAlphabetic(cp) || cp == 0x200C || cp == 0x200D) return true;
+        int t = Character.getType(cp);
+        return t == Character.NON_SPACING_MARK || t == Character.ENCLOSING_MARK || t == Character.COMBINING_SPACING_MARK
+                || t == Character.DECIMAL_DIGIT_NUMBER || t == Character.CONNECTOR_PUNCTUATION;
     }
 
     /** Rust {@code char::is_numeric}: general categories Nd, Nl, No. */

@@ -14,10 +14,22 @@ import java.util.regex.Pattern;
  */
 interface PreTokenizer {
     /**
-     * One piece of text. {@code atStart} is true when the piece begins at offset 0 of the original input; the
-     * Metaspace {@code prepend_scheme: "first"} rule depends on it.
+     * One piece of text. {@code originSpan} is the number of leading chars of {@code text} that derive from the
+     * first character of the original input (0 if none). The Metaspace {@code prepend_scheme: "first"} rule
+     * applies to pieces whose first char maps to original offset 0, as the Rust library decides through its
+     * offset alignments: when a normalizer expands the first character (NFKC turns "½" into "1⁄2"), every piece
+     * cut out of that expansion counts as first.
      */
-    record Piece(String text, boolean atStart) {}
+    record Piece(String text, int originSpan) {
+        boolean atStart() {
+            return originSpan > 0;
+        }
+
+        /** The span of a sub-piece {@code [a, b)} of this piece. */
+        int spanOf(int a, int b) {
+            return a < originSpan ? Math.min(b, originSpan) - a : 0;
+        }
+    }
 
     void apply(List<Piece> in, List<Piece> out);
 
@@ -82,14 +94,18 @@ interface PreTokenizer {
                 yield (in, out) -> {
                     for (Piece p : in) {
                         String t = p.text();
-                        if (addPrefixSpace && !t.startsWith(" ")) t = " " + t;
-                        Piece q = new Piece(t, p.atStart());
+                        int span = p.originSpan();
+                        if (addPrefixSpace && !t.startsWith(" ")) {
+                            t = " " + t; // aligned with the first char, like Rust's prepend
+                            if (span > 0) span++;
+                        }
+                        Piece q = new Piece(t, span);
                         if (useRegex) {
                             List<Piece> parts = new ArrayList<>();
                             split(q, regexMatches(GPT2, t), Behavior.ISOLATED, false, parts);
-                            for (Piece x : parts) out.add(new Piece(ByteLevel.encode(x.text()), x.atStart()));
+                            for (Piece x : parts) out.add(byteLevel(x));
                         } else {
-                            out.add(new Piece(ByteLevel.encode(t), q.atStart()));
+                            out.add(byteLevel(q));
                         }
                     }
                 };
@@ -111,8 +127,12 @@ interface PreTokenizer {
                             default -> throw new TesseraException.InvalidInput("tokenizer.json: " + path
                                     + ".prepend_scheme \"" + scheme + "\" is not first/always/never");
                         };
-                        if (prepend && !t.startsWith(replacement)) t = replacement + t;
-                        Piece q = new Piece(t, p.atStart());
+                        int span = p.originSpan();
+                        if (prepend && !t.startsWith(replacement)) {
+                            t = replacement + t;
+                            if (span > 0) span += replacement.length();
+                        }
+                        Piece q = new Piece(t, span);
                         if (splitOnReplacement) {
                             split(q, charMatches(t, cp -> cp == rep), Behavior.MERGED_WITH_NEXT, false, out);
                         } else {
@@ -144,6 +164,15 @@ interface PreTokenizer {
             }
             default -> throw Json.unsupported(path, type);
         };
+    }
+
+    /** Maps a piece to byte-level chars, carrying its origin span over to the mapped text. */
+    private static Piece byteLevel(Piece p) {
+        String mapped = ByteLevel.encode(p.text());
+        int span = p.originSpan() == 0 ? 0
+                : p.originSpan() >= p.text().length() ? mapped.length()
+                : ByteLevel.encode(p.text().substring(0, p.originSpan())).length();
+        return new Piece(mapped, span);
     }
 
     /** Match ranges as [start0, end0, start1, end1, ...] in UTF-16 offsets. */
@@ -304,7 +333,7 @@ interface PreTokenizer {
         }
         for (int i = 0; i < os.size(); i++) {
             int a = os.get(i), b = oe.get(i);
-            if (a < b) out.add(new Piece(s.substring(a, b), p.atStart() && a == 0));
+            if (a < b) out.add(new Piece(s.substring(a, b), p.spanOf(a, b)));
         }
     }
 }

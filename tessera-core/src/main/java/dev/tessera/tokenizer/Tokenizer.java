@@ -156,14 +156,15 @@ public final class Tokenizer {
             }
             String part = s.substring(seg.start(), seg.end());
             String norm = normalizer == null ? part : normalizer.normalize(part);
+            int firstSpan = seg.start() == 0 ? originSpan(part) : 0;
             for (AddedVocabulary.Segment sub : added.splitNormalized(norm)) {
                 if (sub.id() >= 0) {
                     out.add(sub.id());
                     continue;
                 }
                 pieces.clear();
-                pieces.add(new PreTokenizer.Piece(norm.substring(sub.start(), sub.end()),
-                        seg.start() == 0 && sub.start() == 0));
+                int span = sub.start() < firstSpan ? Math.min(sub.end(), firstSpan) - sub.start() : 0;
+                pieces.add(new PreTokenizer.Piece(norm.substring(sub.start(), sub.end()), span));
                 List<PreTokenizer.Piece> words = pieces;
                 if (preTokenizer != null) {
                     words = new ArrayList<>();
@@ -174,6 +175,16 @@ public final class Tokenizer {
         }
         int[] ids = out.toArray();
         return addSpecialTokens && postProcessor != null ? postProcessor.process(ids) : ids;
+    }
+
+    /**
+     * How many leading chars of the normalized text come from the first character of {@code raw}: the length of
+     * that character once normalized (Rust aligns every char a normalizer produces from it to offset 0).
+     */
+    private int originSpan(String raw) {
+        if (raw.isEmpty()) return 0;
+        String first = raw.substring(0, Character.charCount(raw.codePointAt(0)));
+        return normalizer == null ? first.length() : normalizer.normalize(first).length();
     }
 
     /** Decodes ids to text, as the Rust library's {@code decode}; unknown ids raise {@link TesseraException.InvalidInput}. */

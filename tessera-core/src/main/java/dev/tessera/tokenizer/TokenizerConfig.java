@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * The side files of a tokenizer directory that transformers reads next to {@code tokenizer.json}:
- * {@code tokenizer_config.json} (special-token strings, chat template), {@code chat_template.jinja},
+ * {@code tokenizer_config.json} (special-token strings, chat template), {@code special_tokens_map.json} (overrides
+ * those strings), {@code chat_template.jinja},
  * {@code generation_config.json} and {@code config.json} (EOS ids). Missing files are simply absent.
  */
 record TokenizerConfig(Map<String, String> specialTokens, ChatTemplate chatTemplate, JsonNode tokenizerConfig,
@@ -22,9 +23,13 @@ record TokenizerConfig(Map<String, String> specialTokens, ChatTemplate chatTempl
         JsonNode tc = dir == null ? null : readJson(dir.resolve("tokenizer_config.json"));
         JsonNode gc = dir == null ? null : readJson(dir.resolve("generation_config.json"));
         JsonNode mc = dir == null ? null : readJson(dir.resolve("config.json"));
+        JsonNode stm = dir == null ? null : readJson(dir.resolve("special_tokens_map.json"));
         Map<String, String> specials = new LinkedHashMap<>();
         for (String k : new String[] {"bos_token", "eos_token", "pad_token", "unk_token"}) {
-            specials.put(k, tc == null ? null : tokenString(tc.get(k)));
+            String v = tc == null ? null : tokenString(tc.get(k));
+            // transformers lets special_tokens_map.json override the values of tokenizer_config.json
+            if (stm != null && stm.has(k) && tokenString(stm.get(k)) != null) v = tokenString(stm.get(k));
+            specials.put(k, v);
         }
         String template = null;
         Path jinja = dir == null ? null : dir.resolve("chat_template.jinja");

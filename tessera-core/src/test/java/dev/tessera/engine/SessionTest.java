@@ -57,13 +57,15 @@ class SessionTest {
         }
     }
 
-    @Test
-    void greedyIsIdenticalWithOneAndTwoThreadsAndAnyChunkSize() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama-tiny", "granite-tiny", "qwen3.5-tiny",
+            "llama-tiny@int8hu", "granite-tiny@int8lin", "qwen3.5-tiny@int8hu", "qwen3.5-tiny@int4lin", "granite-tiny@fp16"})
+    void greedyIsIdenticalWithOneAndTwoThreadsAndAnyChunkSize(String preset) {
         int[] reference = null;
         for (int threads : new int[] {1, 2}) {
-            try (Model m = Models.load("synthetic:llama-tiny", LoadOptions.defaults().withThreads(threads))) {
-                int[] p = prompt(30, m.info().vocabSize(), 3);
-                for (int chunk : new int[] {1, 7, 128}) {
+            try (Model m = Models.load("synthetic:" + preset, LoadOptions.defaults().withThreads(threads))) {
+                int[] p = prompt(70, m.info().vocabSize(), 3);
+                for (int chunk : new int[] {1, 7, 64, 128}) {
                     Generator g = new Generator(new Session(m, chunk), Sampler.greedy(), null);
                     int[] ids = g.generate(p, 12, null).generated();
                     if (reference == null) {

@@ -254,21 +254,26 @@ class GraniteHybridTest {
             ModelState s = m.newState();
             Logits out = Logits.argmax(m.info().vocabSize());
             // Warm-up: buffers grow and the JIT compiles the vector kernels (interpreted Vector API code boxes
-            // every vector, which would be counted as allocation).
-            for (int round = 0; round < 40; round++) {
+            // every vector, which would be counted as allocation). On a loaded machine compilation can lag, so a
+            // measurement that still sees allocation is retried after more warm-up; real per-step allocation
+            // would show in every attempt.
+            long allocated = Long.MAX_VALUE;
+            for (int attempt = 0; attempt < 5 && allocated >= 1024; attempt++) {
+                for (int round = 0; round < 40; round++) {
+                    s.reset();
+                    m.forward(ids, 0, 20, s, out);
+                    for (int t = 20; t < 200; t++) {
+                        m.forward(ids, t, 1, s, out);
+                    }
+                }
                 s.reset();
-                m.forward(ids, 0, 20, s, out);
-                for (int t = 20; t < 200; t++) {
+                m.forward(ids, 0, 100, s, out);
+                long before = bean.getCurrentThreadAllocatedBytes();
+                for (int t = 100; t < 200; t++) {
                     m.forward(ids, t, 1, s, out);
                 }
+                allocated = bean.getCurrentThreadAllocatedBytes() - before;
             }
-            s.reset();
-            m.forward(ids, 0, 100, s, out);
-            long before = bean.getCurrentThreadAllocatedBytes();
-            for (int t = 100; t < 200; t++) {
-                m.forward(ids, t, 1, s, out);
-            }
-            long allocated = bean.getCurrentThreadAllocatedBytes() - before;
             // The KV caches grow by doubling (at 256 positions: not reached here); nothing else may allocate.
             assertThat(allocated).as("bytes allocated by 100 decode steps").isLessThan(1024);
         }

@@ -282,6 +282,20 @@ class Qwen35ModelTest {
     }
 
     @Test
+    void mropeLabelledRopeIsPlainRopeForTextAndOtherTypesAreRejected() {
+        GoldenCase g = new GoldenCase("qwen35-tiny-tied");
+        ObjectNode cfg = HfConfig.read(g.dir.resolve("config.json")).copy();
+        ObjectNode rope = (ObjectNode) cfg.get("text_config").get("rope_parameters");
+        rope.remove("rope_type");
+        rope.put("type", "mrope");
+        try (Model m = Models.build(new HfConfig(cfg, "mrope.json"), CheckpointWeights.open(g.dir), LoadOptions.defaults())) {
+            g.assertClose("teacher-forced", g.teacherForced(m, g.inputIds.length), g.logits);
+        }
+        rope.put("type", "yarn");
+        assertThatThrownBy(() -> Qwen35.Config.from(new HfConfig(cfg, "yarn.json"))).hasMessageContaining("yarn");
+    }
+
+    @Test
     void layerKindsFromIntervalWhenLayerTypesAbsent() {
         GoldenCase g = new GoldenCase("qwen35-tiny-untied");
         HfConfig top = HfConfig.read(g.dir.resolve("config.json"));

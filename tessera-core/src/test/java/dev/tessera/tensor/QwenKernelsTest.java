@@ -69,6 +69,27 @@ class QwenKernelsTest {
     }
 
     @Test
+    void expDiffMatchesScalarOnTheLowerTriangle() {
+        float[] c = new float[64];
+        float cum = 0;
+        for (int i = 0; i < c.length; i++) {
+            cum -= (float) Math.exp(rnd.nextGaussian());
+            c[i] = cum;
+        }
+        for (int i : new int[] {0, 1, 7, 16, 17, 40, 63}) {
+            float[] a = new float[67];
+            float[] b = new float[67];
+            Kernels.expDiff(c, i, a, 2);
+            ScalarKernels.expDiff(c, i, b, 2);
+            for (int j = 0; j <= i; j++) {
+                assertThat(a[2 + j]).as("row %d col %d", i, j).isCloseTo(b[2 + j], org.assertj.core.data.Offset.offset(2e-7f * Math.max(1f, b[2 + j])));
+                assertThat(a[2 + j]).isLessThanOrEqualTo(1f);
+            }
+            assertThat(a[2 + i + 1]).as("nothing written past j = i").isZero();
+        }
+    }
+
+    @Test
     void partialRopeLeavesDimsBeyondRotaryWidthUntouched() {
         int headDim = 32, rotary = 8;  // partial_rotary_factor 0.25
         Rope rope = new Rope(rotary, 1e7);

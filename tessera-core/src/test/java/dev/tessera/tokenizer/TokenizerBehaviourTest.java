@@ -221,5 +221,8 @@ class TokenizerBehaviourTest {
                 + " {\"name\": \"default\", \"template\": \"{% for m in messages %}{{ m.content }}{{ eos_token }}{% endfor %}\"}]}");
         ChatTemplate t = ChatTemplate.load(dir);
         assertThat(t.render(List.of(Map.of("role", "user", "content", "hi")), false)).isEqualTo("hi</s>");
+        Files.writeString(dir.resolve("special_tokens_map.json"), "{\"eos_token\": \"<|eot|>\"}");
+        assertThat(ChatTemplate.load(dir).render(List.of(Map.of("role", "user", "content", "hi")), false))
+                .isEqualTo("hi<|eot|>");
     }
 }

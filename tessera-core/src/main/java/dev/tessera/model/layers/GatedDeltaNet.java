@@ -220,43 +220,50 @@ public final class GatedDeltaNet {
         final int ch = CHUNK;
         float[] c = w.c;
         float[] x = w.x;
+        float[] kt = w.kt;
+        float[] gram = w.gram;
         float[] y = w.y;
         float[] aneg = w.aneg;
         float[] mm = w.mm;
         float[] vn = w.vn;
-        float[] kt = w.kt;
+        float[] dec = w.dec;
         float cum = 0f;
         for (int i = 0; i < m; i++) {
             cum += g[bgOff + i * bgStride];
             c[i] = cum;
         }
-        // X = [kb_i·e^{c_i} (m rows) ; q_i·e^{c_i} (m rows)], then Y = X·S₀ in one pass over the state.
+        // X = [kb_i (m rows) ; q_i (m rows)] and Kᵀ (dk × m): every product below is then a dense one.
         for (int i = 0; i < m; i++) {
-            float e = (float) Math.exp(c[i]);
             float bt = beta[bgOff + i * bgStride];
             int kr = kOff + i * qkStride;
-            int qr = qOff + i * qkStride;
+            System.arraycopy(qk, qOff + i * qkStride, x, (m + i) * dk, dk);
             for (int r = 0; r < dk; r++) {
-                x[i * dk + r] = (qk[kr + r] * bt) * e;
-                x[(m + i) * dk + r] = qk[qr + r] * e;
+                float kv = qk[kr + r];
+                x[i * dk + r] = kv * bt;
+                kt[r * ch + i] = kv;
             }
         }
+        // Gram rows: kb_i·k_j, then q_i·k_j; Y = X·S₀ (one pass over the state), rows scaled by e^{c_i}.
+        Kernels.gemm(x, 0, dk, 2 * m, dk, kt, 0, ch, m, gram, 0, ch, false);
         Kernels.gemm(x, 0, dk, 2 * m, dk, state, sOff, dv, dv, y, 0, dv, false);
-        // Intra-chunk coefficients: −(kb_i·k_j)e^{c_i−c_j} strictly below the diagonal, (q_i·k_j)e^{c_i−c_j} on and below.
-        java.util.Arrays.fill(aneg, 0, m * ch, 0f);
-        java.util.Arrays.fill(mm, 0, m * ch, 0f);
         for (int i = 0; i < m; i++) {
-            float bt = beta[bgOff + i * bgStride];
-            int kr = kOff + i * qkStride;
-            int qr = qOff + i * qkStride;
-            for (int j = 0; j <= i; j++) {
-                float decay = (float) Math.exp(c[i] - c[j]);
-                int kj = kOff + j * qkStride;
-                if (j < i) {
-                    aneg[i * ch + j] = -(bt * Kernels.dot(qk, kr, qk, kj, dk)) * decay;
-                }
-                mm[i * ch + j] = Kernels.dot(qk, qr, qk, kj, dk) * decay;
+            float e = (float) Math.exp(c[i]);
+            Kernels.scale(y, i * dv, dv, e);
+            Kernels.scale(y, (m + i) * dv, dv, e);
+        }
+        // Intra-chunk coefficients with the decay mask e^{c_i−c_j} (j ≤ i only): −(kb_i·k_j)·mask strictly below the
+        // diagonal (the solve reads nothing else), (q_i·k_j)·mask on and below it, zero to the end of its 4-row block.
+        for (int i = 0; i < m; i++) {
+            Kernels.expDiff(c, i, dec, 0);
+            int gi = i * ch;
+            int gq = (m + i) * ch;
+            for (int j = 0; j < i; j++) {
+                aneg[gi + j] = -gram[gi + j] * dec[j];
             }
+            for (int j = 0; j <= i; j++) {
+                mm[gi + j] = gram[gq + j] * dec[j];
+            }
+            java.util.Arrays.fill(mm, gi + i + 1, gi + Math.min(m, (i & ~3) + 4), 0f);
         }
         // Right-hand side beta_i v_i − e^{c_i} kb_iᵀS₀, then forward substitution in blocks of 4 rows.
         for (int i = 0; i < m; i++) {
@@ -285,14 +292,13 @@ public final class GatedDeltaNet {
             int i1 = Math.min(m, i0 + 4);
             Kernels.gemm(mm, i0 * ch, ch, i1 - i0, i1, vn, 0, dv, dv, out, oOff + i0 * oStride, oStride, true);
         }
-        // State: decay the old one over the whole chunk, add each token's update decayed from its position to the end.
-        float last = c[m - 1];
-        Kernels.scale(state, sOff, dk * dv, (float) Math.exp(last));
-        for (int j = 0; j < m; j++) {
-            float e = (float) Math.exp(last - c[j]);
-            int kj = kOff + j * qkStride;
-            for (int r = 0; r < dk; r++) {
-                kt[r * ch + j] = qk[kj + r] * e;
+        // State: decay the old one over the whole chunk, add each token's update decayed from its position to the end
+        // (the last decay-mask row is e^{c_{m-1}−c_j}).
+        Kernels.scale(state, sOff, dk * dv, (float) Math.exp(c[m - 1]));
+        for (int r = 0; r < dk; r++) {
+            int row = r * ch;
+            for (int j = 0; j < m; j++) {
+                kt[row + j] *= dec[j];
             }
         }
         Kernels.gemm(kt, 0, ch, dk, m, vn, 0, dv, dv, state, sOff, dv, true);
@@ -301,6 +307,8 @@ public final class GatedDeltaNet {
     /** Per-thread buffers of the chunked form. */
     public static final class Workspace {
         final float[] c = new float[CHUNK];
+        final float[] dec = new float[CHUNK];
+        final float[] gram = new float[2 * CHUNK * CHUNK];
         final float[] x;
         final float[] y;
         final float[] aneg = new float[CHUNK * CHUNK];

@@ -363,8 +363,9 @@ public final class Mamba2Mixer {
          * y_i  = exp(c_i)·(C_i·S) + Σ_{j≤i} (C_i·B_j)·exp(Σ_{(j,i]} a)·dt_j·x_j + D·x_i
          * S   ← exp(c_last)·S + Σ_j exp(c_last − c_j)·dt_j·(B_j ⊗ x_j)
          * </pre>
-         * The intra-block decays are segment sums of a (as HF's segsum does), not differences of running sums, so a
-         * long decayed prefix cannot cancel away their precision; no exponent is ever positive.
+         * The three products (read-out, intra-block, state jump) each run four outputs per pass over their rows
+         * ({@link Kernels#weightedRows4}); decay factors below {@link Kernels#NEGLIGIBLE} are exact zeros, which keeps
+         * strongly decaying heads out of slow subnormal arithmetic.
          */
         private void ssd(int h) {
             Shape sh = m.shape;
@@ -441,10 +442,10 @@ public final class Mamba2Mixer {
                 // 3. Jump the state over the block:
                 //    S[k] ← exp(c_last)·S[k] + Σ_j (exp(c_last − c_j)·dt_j·B_j[k])·x_j, four state rows at a time.
                 float last = w[cum + q - 1];
-                // Weights that have decayed below NEGLIGIBLE become exact zeros (no subnormal arithmetic).
+                // Decay factors below NEGLIGIBLE become exact zeros (no subnormal arithmetic).
                 float decayAll = ScalarKernels.flushNegligible((float) Math.exp(last));
                 for (int j = 0; j < q; j++) {
-                    w[seg + j] = ScalarKernels.flushNegligible((float) Math.exp(last - w[cum + j]) * w[dts + j]);
+                    w[seg + j] = ScalarKernels.flushNegligible((float) Math.exp(last - w[cum + j])) * w[dts + j];
                 }
                 int bt = (b * sh.groups() + g) * ns * BLOCK;
                 int k = 0;
@@ -453,7 +454,7 @@ public final class Mamba2Mixer {
                         int bk = bt + (k + u) * BLOCK;
                         int r = rows4 + u * BLOCK;
                         for (int j = 0; j < q; j++) {
-                            w[r + j] = ScalarKernels.flushNegligible(w[seg + j] * s.bt[bk + j]);
+                            w[r + j] = w[seg + j] * s.bt[bk + j];
                         }
                     }
                     Kernels.weightedRows4(decayAll, st, so + k * p, p, p, w, rows4, BLOCK, q, w, xs, p);
@@ -461,7 +462,7 @@ public final class Mamba2Mixer {
                 for (; k < ns; k++) {
                     int bk = bt + k * BLOCK;
                     for (int j = 0; j < q; j++) {
-                        w[rows4 + j] = ScalarKernels.flushNegligible(w[seg + j] * s.bt[bk + j]);
+                        w[rows4 + j] = w[seg + j] * s.bt[bk + j];
                     }
                     Kernels.weightedRows(decayAll, st, so + k * p, p, w, rows4, q, w, xs, p);
                 }

@@ -11,6 +11,9 @@ import java.util.Map;
 
 /** Jinja2 filters, tests and globals, Python operators, and the Python str/dict/list methods templates call. */
 final class Builtins {
+    private static final java.util.regex.Pattern WORD =
+            java.util.regex.Pattern.compile("\\w+", java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
+
     private Builtins() {}
 
     static void installGlobals(Map<String, Object> g) {
@@ -107,9 +110,12 @@ final class Builtins {
 
     static Object getItem(Object obj, Object key) {
         if (obj instanceof Map<?, ?> m) {
+            // template dicts have string keys (JSON objects; dict literals convert theirs)
             Object k = key instanceof String ? key : Py.str(key);
             if (m.containsKey(k)) return m.get(k);
-            return key instanceof String s ? getAttr(obj, s) instanceof Py.Callable c ? c : Py.UNDEFINED : Py.UNDEFINED;
+            // like Jinja, fall back to the attribute: d['get'] is the get method
+            Object method = key instanceof String s ? dictMethod(m, s) : null;
+            return method != null ? method : Py.UNDEFINED;
         }
         if (obj instanceof Py.Namespace ns && key instanceof String s) return getAttr(ns, s);
         if ((obj instanceof List<?> || obj instanceof String) && Py.isNumber(key) && !(key instanceof Double)) {
@@ -187,12 +193,14 @@ final class Builtins {
                 if (Py.isNumber(a) && Py.isNumber(b)) {
                     return isFloat(a, b) ? (Object) (Py.toDouble(a) * Py.toDouble(b)) : (Object) (Py.toLong(a) * Py.toLong(b));
                 }
-                if (a instanceof String s && b instanceof Long n) return s.repeat((int) Math.max(0, n));
-                if (b instanceof String s && a instanceof Long n) return s.repeat((int) Math.max(0, n));
-                if (a instanceof List<?> l && b instanceof Long n) {
+                // sequence repetition; bool counts as an int, as in Python
+                Object seq = isIntLike(b) ? a : isIntLike(a) ? b : null;
+                Object times = seq == a ? b : a;
+                if (seq instanceof String s) return s.repeat((int) Math.max(0, Py.toLong(times)));
+                if (seq instanceof List<?> l) {
                     List<Object> out = new ArrayList<>();
-                    for (long i = 0; i < n; i++) out.addAll(l);
-                    return out;
+                    for (long i = 0; i < Py.toLong(times); i++) out.addAll(l);
+                    return seq instanceof Py.Tuple ? new Py.Tuple(out) : out;
                 }
             }
             case "/" -> {
@@ -231,6 +239,33 @@ final class Builtins {
                 + Py.typeName(b) + "'", line);
     }
 
+    private static boolean isIntLike(Object v) {
+        return v instanceof Long || v instanceof Boolean || v instanceof java.math.BigInteger;
+    }
+
+    /** Python {@code a % b == 0} for ints and floats. */
+    private static boolean divisible(Object a, Object b) {
+        if (isFloat(a, b)) return Py.toDouble(a) % Py.toDouble(b) == 0;
+        return Py.toLong(a) % Py.toLong(b) == 0;
+    }
+
+    /** Python {@code str.islower()/isupper()}: at least one cased char, and no cased char of the other case. */
+    private static boolean isCase(String s, boolean upper) {
+        boolean cased = false;
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            i += Character.charCount(c);
+            if (Character.isUpperCase(c) || Character.isTitleCase(c)) {
+                if (!upper) return false;
+                cased = true;
+            } else if (Character.isLowerCase(c)) {
+                if (upper) return false;
+                cased = true;
+            }
+        }
+        return cased;
+    }
+
     private static boolean isFloat(Object a, Object b) {
         return a instanceof Double || b instanceof Double;
     }
@@ -265,7 +300,7 @@ final class Builtins {
             case "integer" -> v instanceof Long || v instanceof java.math.BigInteger;
             case "float" -> v instanceof Double;
             case "mapping" -> v instanceof Map;
-            case "sequence" -> v instanceof List || v instanceof String || v instanceof Map;
+            case "sequence" -> v instanceof List || v instanceof String || v instanceof Map || v == Py.UNDEFINED;
             case "iterable" -> v instanceof List || v instanceof String || v instanceof Map || v == Py.UNDEFINED
                     || v instanceof Collection;
             case "callable" -> v instanceof Py.Callable;
@@ -277,11 +312,11 @@ final class Builtins {
             case "gt", "greaterthan", ">" -> Py.compare(v, arg) > 0;
             case "ge", ">=" -> Py.compare(v, arg) >= 0;
             case "in" -> Py.contains(arg, v);
-            case "divisibleby" -> Py.toLong(v) % Py.toLong(arg) == 0;
-            case "even" -> Py.toLong(v) % 2 == 0;
-            case "odd" -> Py.toLong(v) % 2 != 0;
-            case "lower" -> v instanceof String s && s.equals(s.toLowerCase(Locale.ROOT));
-            case "upper" -> v instanceof String s && s.equals(s.toUpperCase(Locale.ROOT));
+            case "divisibleby" -> divisible(v, arg);
+            case "even" -> divisible(v, 2L);
+            case "odd" -> isFloat(v, 2L) ? Math.abs(Py.toDouble(v) % 2) == 1 : Math.floorMod(Py.toLong(v), 2) == 1;
+            case "lower" -> isCase(Py.str(v), false);
+            case "upper" -> isCase(Py.str(v), true);
             case "escaped" -> false;
             default -> throw new TemplateException("no test named '" + name + "'", line);
         };
@@ -344,7 +379,8 @@ final class Builtins {
                 return sb.toString();
             }
             case "default", "d" -> {
-                Object def = a0 != null ? a0 : kw.getOrDefault("default_value", "");
+                // default(none) must give None: tell "no argument" from "argument None"
+                Object def = !a.isEmpty() ? a0 : kw.getOrDefault("default_value", "");
                 boolean bool = Py.truthy(a.size() > 1 ? a.get(1) : kw.getOrDefault("boolean", false));
                 return v == Py.UNDEFINED || (bool && !Py.truthy(v)) ? def : v;
             }
@@ -433,6 +469,7 @@ final class Builtins {
             case "round" -> {
                 int precision = a0 == null ? 0 : (int) Py.toLong(a0);
                 String method = Py.str(a.size() > 1 ? a.get(1) : kw.getOrDefault("method", "common"));
+                if (isIntLike(v) && precision >= 0) return Py.toLong(v); // round(int, n) stays an int
                 double x = Py.toDouble(v), f = Math.pow(10, precision);
                 double r = switch (method) {
                     case "ceil" -> Math.ceil(x * f) / f;
@@ -457,7 +494,7 @@ final class Builtins {
                 return sb.toString();
             }
             case "wordcount" -> {
-                return (long) Methods.split(Py.str(v), null, -1).size();
+                return WORD.matcher(Py.str(v)).results().count(); // Jinja counts \w+ runs
             }
             case "escape", "e" -> {
                 return Py.str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

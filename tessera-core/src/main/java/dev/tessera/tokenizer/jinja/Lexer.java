@@ -7,7 +7,8 @@ import java.util.List;
  * Splits a template into tokens the way Jinja2's lexer does with the settings transformers uses:
  * {@code trim_blocks} (drop the first newline after a block or comment tag), {@code lstrip_blocks} (drop spaces and
  * tabs before a block or comment tag that starts a line), {@code -} whitespace control on any tag, {@code +} to
- * disable lstrip/trim on one tag, and {@code keep_trailing_newline=False} (one final newline is dropped).
+ * disable lstrip/trim on one tag, {@code keep_trailing_newline=False} (one final newline is dropped), and the
+ * default {@code newline_sequence} (all source newlines become {@code \n}).
  */
 final class Lexer {
     enum Kind { TEXT, VAR_BEGIN, VAR_END, BLOCK_BEGIN, BLOCK_END, NAME, STRING, INT, FLOAT, OP, EOF }
@@ -41,9 +42,9 @@ final class Lexer {
     }
 
     static List<Token> tokenize(String source) {
-        String s = source;
-        if (s.endsWith("\r\n")) s = s.substring(0, s.length() - 2);
-        else if (s.endsWith("\n")) s = s.substring(0, s.length() - 1);
+        // Jinja2 normalizes every newline of the source (\r\n, \r, \n) to \n before lexing, string literals included
+        String s = source.replace("\r\n", "\n").replace('\r', '\n');
+        if (s.endsWith("\n")) s = s.substring(0, s.length() - 1);
         Lexer lx = new Lexer(s);
         lx.run();
         return lx.out;
@@ -60,9 +61,8 @@ final class Lexer {
             // whitespace control on the text before the tag
             if (stripNextLeading) {
                 text = stripLeading(text);
-            } else if (trimNextNewline) {
-                if (text.startsWith("\n")) text = text.substring(1);
-                else if (text.startsWith("\r\n")) text = text.substring(2);
+            } else if (trimNextNewline && text.startsWith("\n")) {
+                text = text.substring(1);
             }
             if (kind != null) {
                 if (modifier == '-') {

@@ -548,6 +548,8 @@ final class Parser {
                     List<Expr> kv = new ArrayList<>();
                     parseArgs(args, kn, kv);
                     args.addAll(kv);
+                } else if (peek().isName("is")) {
+                    throw error("You cannot chain multiple tests with is");
                 } else if (startsPrimaryArg(peek())) {
                     // Jinja2: "x is sameas false", "x is divisibleby 3" take one argument without parentheses
                     args.add(parsePostfix(parsePrimary()));

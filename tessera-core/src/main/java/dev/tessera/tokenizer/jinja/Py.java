@@ -261,7 +261,12 @@ final class Py {
             }
             return s.contains(it);
         }
-        if (container instanceof Map<?, ?> m) return item instanceof String && m.containsKey(item);
+        if (container instanceof Map<?, ?> m) {
+            if (item instanceof List || item instanceof Map) {
+                throw new TemplateException("unhashable type: '" + typeName(item) + "'");
+            }
+            return item instanceof String && m.containsKey(item);
+        }
         if (container instanceof Collection<?> c) {
             for (Object o : c) if (eq(o, item)) return true;
             return false;

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Renders recorded from Python Jinja2 3.1.6 configured like transformers (generators beside the resources):
  * random conversations (tool calls with nested/float/unicode arguments, content parts, reasoning, documents,
- * thinking flags) through the four golden chat templates, and Llama 3 / Gemma / Mistral-style templates plus a
- * filter and operator mix. Output must be identical; where Jinja2 raised, we must raise too.
+ * thinking flags) through the four golden chat templates, Llama 3 / Gemma / Mistral-style templates plus a
+ * filter and operator mix, and 500 random expressions. Output must be identical; where Jinja2 raised, we must
+ * raise too.
  */
 class Jinja2DifferentialTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,6 +60,15 @@ class Jinja2DifferentialTest {
                 if (c.get("error").asText().startsWith("No user query")) thrown.hasMessageContaining(c.get("error").asText());
             }
         }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> randomExpressions() throws IOException {
+        List<JsonNode> rows = resource("jinja2-expressions.jsonl");
+        Map<String, Object> ctx = JSON.convertValue(rows.get(0).get("context"), MAP);
+        return rows.subList(1, rows.size()).stream().map(c -> DynamicTest.dynamicTest(c.get("template").asText(),
+                () -> assertThat(JinjaTemplate.parse(c.get("template").asText()).render(ctx))
+                        .isEqualTo(c.get("rendered").asText())));
     }
 
     @TestFactory
