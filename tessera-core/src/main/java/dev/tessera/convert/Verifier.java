@@ -112,7 +112,7 @@ public final class Verifier {
     private static void checkTensors(Bundle b, List<String> problems) {
         try (SafeTensorsFile f = SafeTensorsFile.open(b.dir().resolve(Bundle.WEIGHTS))) {
             Set<String> expected = new HashSet<>();
-            for (var it = b.metadata().path("quantization").path("tensors").fields(); it.hasNext(); ) {
+            for (var it = b.metadata().path("quantization").path("tensors").properties().iterator(); it.hasNext(); ) {
                 var e = it.next();
                 String key = e.getKey();
                 JsonNode d = e.getValue();

@@ -78,7 +78,7 @@ public final class Bundle {
         if (fs == null || !fs.isObject()) {
             throw new TesseraException.InvalidInput(where + ": missing object 'files'");
         }
-        for (var it = fs.fields(); it.hasNext(); ) {
+        for (var it = fs.properties().iterator(); it.hasNext(); ) {
             var e = it.next();
             String rel = e.getKey();
             if (rel.startsWith("/") || rel.contains("..") || rel.contains("\\")) {
@@ -117,7 +117,7 @@ public final class Bundle {
     /** Opens weights.safetensors as a memory map (no copy); quantized matrices come out as Q8/Q4 views. */
     public BundleWeights openWeights() {
         Map<String, Integer> cols = new LinkedHashMap<>();
-        for (var it = metadata.path("quantization").path("tensors").fields(); it.hasNext(); ) {
+        for (var it = metadata.path("quantization").path("tensors").properties().iterator(); it.hasNext(); ) {
             var e = it.next();
             JsonNode shape = e.getValue().path("shape");
             if (e.getValue().path("format").asText().startsWith("Q") && shape.isArray() && shape.size() == 2) {
