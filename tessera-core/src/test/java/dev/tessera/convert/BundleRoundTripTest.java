@@ -18,6 +18,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -130,6 +132,41 @@ class BundleRoundTripTest {
         // Both load; the hu model reads the extra head on every decode step.
         try (Model a = Models.load(hu, LoadOptions.defaults().withThreads(1)); Model c = Models.load(lin, LoadOptions.defaults().withThreads(1))) {
             assertThat(a.info().decodeBytesPerToken()).isGreaterThan(c.info().decodeBytesPerToken());
+        }
+    }
+
+    /** Int4 of an odd width: the planes cannot tell 2k-1 from 2k columns, the bundle's metadata does. */
+    @Test
+    void oddWidthInt4TakesItsColumnsFromTheMetadata() throws Exception {
+        int rows = 5, cols = 33;
+        try (Arena arena = Arena.ofShared()) {
+            float[] w = new float[rows * cols];
+            java.util.Random rnd = new java.util.Random(3);
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) rnd.nextGaussian();
+            }
+            MemorySegment seg = arena.allocate(w.length * 4L);
+            MemorySegment.copy(w, 0, seg, dev.tessera.tensor.Tensor.FLOAT_LE, 0, w.length);
+            Matrix q = Quantizer.quantize(new dev.tessera.tensor.F32Matrix("m", rows, cols, seg), 4, "m", arena);
+            Path file = tmp.resolve("w.safetensors");
+            dev.tessera.io.SafeTensorsWriter.write(file, null, List.of(
+                    new dev.tessera.io.SafeTensorsWriter.Item("m.qweight", dev.tessera.tensor.DType.U8,
+                            new long[] {rows, (cols + 1) / 2}, o -> o.write(bytes(plane(q, true)))),
+                    new dev.tessera.io.SafeTensorsWriter.Item("m.scales", dev.tessera.tensor.DType.F16,
+                            new long[] {rows, 2}, o -> o.write(bytes(plane(q, false))))));
+            try (var bw = new Bundle.BundleWeights(tmp, dev.tessera.io.SafeTensorsFile.open(file), Map.of("m", cols))) {
+                Matrix m = bw.matrix("m");
+                assertThat(m.cols()).isEqualTo(cols);
+                float[] a = new float[cols], b = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    m.row(r, a, 0);
+                    q.row(r, b, 0);
+                    assertThat(a).containsExactly(b);
+                }
+                assertThat(bw.matrix("m", rows, cols).cols()).isEqualTo(cols);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> bw.matrix("m", rows, 35))
+                        .hasMessageContaining("do not fit 35 columns");
+            }
         }
     }
 
