@@ -198,7 +198,7 @@ public final class GraniteHybrid implements Model {
         Config c = Config.from(hf);
         int h = c.hidden();
         Mamba2Mixer.Shape ms = c.mamba();
-        Matrix embedding = ModelSupport.matrix(w, "model.embed_tokens", c.vocab(), h);
+        Matrix embedding = w.matrix("model.embed_tokens", c.vocab(), h);
         Rope rope = c.rope() == null ? null : new Rope((int) (c.headDim() * c.rope().partialRotaryFactor()), c.rope().theta());
         List<Matrix> matrices = new ArrayList<>();
         long smallParams = 0;
@@ -210,10 +210,10 @@ public final class GraniteHybrid implements Model {
             if (c.attentionLayers()[i]) {
                 int qDim = c.heads() * c.headDim();
                 int kvDim = c.kvHeads() * c.headDim();
-                Matrix q = ModelSupport.matrix(w, p + "self_attn.q_proj", qDim, h);
-                Matrix k = ModelSupport.matrix(w, p + "self_attn.k_proj", kvDim, h);
-                Matrix v = ModelSupport.matrix(w, p + "self_attn.v_proj", kvDim, h);
-                Matrix o = ModelSupport.matrix(w, p + "self_attn.o_proj", h, qDim);
+                Matrix q = w.matrix(p + "self_attn.q_proj", qDim, h);
+                Matrix k = w.matrix(p + "self_attn.k_proj", kvDim, h);
+                Matrix v = w.matrix(p + "self_attn.v_proj", kvDim, h);
+                Matrix o = w.matrix(p + "self_attn.o_proj", h, qDim);
                 matrices.addAll(List.of(q, k, v, o));
                 // Granite's scores are scaled by attention_multiplier, which replaces 1/sqrt(head_dim).
                 attention = new Attention(q, k, v, o, c.heads(), c.kvHeads(), c.headDim(), c.attentionMultiplier(), rope);
@@ -222,35 +222,35 @@ public final class GraniteHybrid implements Model {
                 int dInner = ms.dInner();
                 int convDim = ms.convDim();
                 int heads = ms.heads();
-                Matrix in = ModelSupport.matrix(w, m + "in_proj", ms.projRows(), h);
-                Matrix out = ModelSupport.matrix(w, m + "out_proj", h, dInner);
+                Matrix in = w.matrix(m + "in_proj", ms.projRows(), h);
+                Matrix out = w.matrix(m + "out_proj", h, dInner);
                 matrices.addAll(List.of(in, out));
-                float[] inBias = c.projBias() ? ModelSupport.vector(w, m + "in_proj.bias", ms.projRows()) : null;
-                float[] outBias = c.projBias() ? ModelSupport.vector(w, m + "out_proj.bias", h) : null;
-                float[] conv = ModelSupport.tensor(w, m + "conv1d.weight", convDim, 1, ms.kernel());
-                float[] convBias = c.convBias() ? ModelSupport.vector(w, m + "conv1d.bias", convDim) : null;
+                float[] inBias = c.projBias() ? w.vector(m + "in_proj.bias", ms.projRows()) : null;
+                float[] outBias = c.projBias() ? w.vector(m + "out_proj.bias", h) : null;
+                float[] conv = w.tensor(m + "conv1d.weight", convDim, 1, ms.kernel()).toFloatArray();
+                float[] convBias = c.convBias() ? w.vector(m + "conv1d.bias", convDim) : null;
                 // A_log, D and dt_bias may be stored in F32 or BF16: vector() widens either exactly.
-                float[] dtBias = ModelSupport.vector(w, m + "dt_bias", heads);
-                float[] aLog = ModelSupport.vector(w, m + "A_log", heads);
-                float[] d = ModelSupport.vector(w, m + "D", heads);
-                float[] norm = ModelSupport.vector(w, m + "norm.weight", dInner);
+                float[] dtBias = w.vector(m + "dt_bias", heads);
+                float[] aLog = w.vector(m + "A_log", heads);
+                float[] d = w.vector(m + "D", heads);
+                float[] norm = w.vector(m + "norm.weight", dInner);
                 smallParams += conv.length + (convBias == null ? 0 : convDim) + 3L * heads + dInner
                         + (inBias == null ? 0 : ms.projRows() + h);
                 mamba = new Mamba2Mixer(ms, in, inBias, conv, convBias, dtBias, aLog, d, c.dtMin(), c.dtMax(),
                         new GateThenNorm(norm, c.eps()), out, outBias);
             }
-            Matrix gateUp = ModelSupport.matrix(w, p + "shared_mlp.input_linear", 2 * c.sharedIntermediate(), h);
-            Matrix down = ModelSupport.matrix(w, p + "shared_mlp.output_linear", h, c.sharedIntermediate());
+            Matrix gateUp = w.matrix(p + "shared_mlp.input_linear", 2 * c.sharedIntermediate(), h);
+            Matrix down = w.matrix(p + "shared_mlp.output_linear", h, c.sharedIntermediate());
             matrices.addAll(List.of(gateUp, down));
             smallParams += 2L * h;
             layers[i] = new Layer(
-                    new RmsNorm(ModelSupport.vector(w, p + "input_layernorm.weight", h), c.eps(), false),
+                    new RmsNorm(w.vector(p + "input_layernorm.weight", h), c.eps(), false),
                     attention, mamba,
-                    new RmsNorm(ModelSupport.vector(w, p + "post_attention_layernorm.weight", h), c.eps(), false),
+                    new RmsNorm(w.vector(p + "post_attention_layernorm.weight", h), c.eps(), false),
                     SwiGluMlp.fused(gateUp, down));
         }
         Matrix lm = ModelSupport.head(w, hf, c.tied(), embedding, c.vocab(), h);
-        OutputHead head = new OutputHead(new RmsNorm(ModelSupport.vector(w, "model.norm.weight", h), c.eps(), false),
+        OutputHead head = new OutputHead(new RmsNorm(w.vector("model.norm.weight", h), c.eps(), false),
                 lm, c.logitsScaling());
         if (!c.tied()) {
             matrices.add(lm);

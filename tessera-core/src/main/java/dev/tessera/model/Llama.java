@@ -72,7 +72,7 @@ public final class Llama implements Model {
         int h = c.hidden();
         int qDim = c.heads() * c.headDim();
         int kvDim = c.kvHeads() * c.headDim();
-        Matrix embedding = ModelSupport.matrix(w, "model.embed_tokens", c.vocab(), h);
+        Matrix embedding = w.matrix("model.embed_tokens", c.vocab(), h);
         Rope rope = new Rope((int) (c.headDim() * c.rope().partialRotaryFactor()), c.rope().theta());
         double scale = 1.0 / Math.sqrt(c.headDim());
         Layer[] layers = new Layer[c.layers()];
@@ -80,17 +80,17 @@ public final class Llama implements Model {
         long params = (long) embedding.rows() * embedding.cols();
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
-            Matrix q = ModelSupport.matrix(w, p + "self_attn.q_proj", qDim, h);
-            Matrix k = ModelSupport.matrix(w, p + "self_attn.k_proj", kvDim, h);
-            Matrix v = ModelSupport.matrix(w, p + "self_attn.v_proj", kvDim, h);
-            Matrix o = ModelSupport.matrix(w, p + "self_attn.o_proj", h, qDim);
-            Matrix gate = ModelSupport.matrix(w, p + "mlp.gate_proj", c.intermediate(), h);
-            Matrix up = ModelSupport.matrix(w, p + "mlp.up_proj", c.intermediate(), h);
-            Matrix down = ModelSupport.matrix(w, p + "mlp.down_proj", h, c.intermediate());
+            Matrix q = w.matrix(p + "self_attn.q_proj", qDim, h);
+            Matrix k = w.matrix(p + "self_attn.k_proj", kvDim, h);
+            Matrix v = w.matrix(p + "self_attn.v_proj", kvDim, h);
+            Matrix o = w.matrix(p + "self_attn.o_proj", h, qDim);
+            Matrix gate = w.matrix(p + "mlp.gate_proj", c.intermediate(), h);
+            Matrix up = w.matrix(p + "mlp.up_proj", c.intermediate(), h);
+            Matrix down = w.matrix(p + "mlp.down_proj", h, c.intermediate());
             layers[i] = new Layer(
-                    new RmsNorm(ModelSupport.vector(w, p + "input_layernorm.weight", h), c.eps(), false),
+                    new RmsNorm(w.vector(p + "input_layernorm.weight", h), c.eps(), false),
                     new Attention(q, k, v, o, c.heads(), c.kvHeads(), c.headDim(), scale, rope),
-                    new RmsNorm(ModelSupport.vector(w, p + "post_attention_layernorm.weight", h), c.eps(), false),
+                    new RmsNorm(w.vector(p + "post_attention_layernorm.weight", h), c.eps(), false),
                     SwiGluMlp.separate(gate, up, down));
             for (Matrix m : new Matrix[] {q, k, v, o, gate, up, down}) {
                 bytes += m.byteSize();
@@ -104,7 +104,7 @@ public final class Llama implements Model {
             bytes += lm.byteSize();
             params += (long) lm.rows() * lm.cols();
         }
-        OutputHead head = new OutputHead(new RmsNorm(ModelSupport.vector(w, "model.norm.weight", h), c.eps(), false), lm, 1.0);
+        OutputHead head = new OutputHead(new RmsNorm(w.vector("model.norm.weight", h), c.eps(), false), lm, 1.0);
         int context = options.contextFor(c.maxPositions());
         ModelInfo info = new ModelInfo("llama", w.describe(), hf, c.vocab(), h, c.layers(), context, params, bytes,
                 ModelSupport.bytesPerToken(bytes, embedding, c.tied()));

@@ -31,21 +31,6 @@ public final class ModelSupport {
         }
     }
 
-    /** A matrix whose shape must be [rows, cols]; the error names the tensor and both shapes. */
-    public static Matrix matrix(WeightSource w, String module, int rows, int cols) {
-        return w.matrix(module, rows, cols);
-    }
-
-    /** A vector of exactly n elements (any float dtype), widened to fp32. */
-    public static float[] vector(WeightSource w, String name, int n) {
-        return w.vector(name, n);
-    }
-
-    /** A tensor with exactly this shape, widened to fp32. */
-    public static float[] tensor(WeightSource w, String name, long... shape) {
-        return w.tensor(name, shape).toFloatArray();
-    }
-
     public static void requireSilu(HfConfig cfg) {
         String act = cfg.string("hidden_act", "silu");
         if (!act.equals("silu")) {
@@ -66,7 +51,7 @@ public final class ModelSupport {
             throw new TesseraException.InvalidInput(cfg.where() + " says tie_word_embeddings is false, but "
                     + w.describe() + " has no lm_head.weight");
         }
-        return matrix(w, "lm_head", vocab, hidden);
+        return w.matrix("lm_head", vocab, hidden);
     }
 
     /** Bytes a decode step reads: every matrix once, except the embedding of which it reads one row. */

@@ -13,8 +13,20 @@ import java.nio.file.Path;
 public final class Models {
     private Models() {}
 
-    /** Architectures Tessera runs, by {@code model_type}. */
-    public static final String SUPPORTED = "llama, granitemoehybrid, qwen3_5 (qwen3_5_text)";
+    /** How an architecture is built from its config and weights. */
+    @FunctionalInterface
+    interface Loader {
+        Model load(HfConfig config, WeightSource weights, LoadOptions options);
+    }
+
+    /** Architectures Tessera runs, by {@code model_type}: the one list the loader and its messages use. */
+    private static final java.util.Map<String, Loader> ARCHITECTURES = java.util.Map.of(
+            "llama", Llama::load,
+            "granitemoehybrid", GraniteHybrid::load,
+            "qwen3_5", Qwen35::load,
+            "qwen3_5_text", Qwen35::load);
+
+    public static final String SUPPORTED = String.join(", ", new java.util.TreeSet<>(ARCHITECTURES.keySet()));
 
     public static Model load(String spec, LoadOptions options) {
         if (spec.startsWith("synthetic:")) {
@@ -60,26 +72,19 @@ public final class Models {
         }
     }
 
-    static void checkSupported(HfConfig config, String type) {
-        switch (type) {
-            case "llama", "granitemoehybrid", "qwen3_5", "qwen3_5_text" -> {}
-            default -> throw new TesseraException.Unsupported("unsupported architecture: model_type '" + type + "' in "
+    static Loader checkSupported(HfConfig config, String type) {
+        Loader loader = ARCHITECTURES.get(type);
+        if (loader == null) {
+            throw new TesseraException.Unsupported("unsupported architecture: model_type '" + type + "' in "
                     + config.where() + " (Tessera runs " + SUPPORTED + ")");
         }
+        return loader;
     }
 
     /** Builds the architecture named by the config over the given weights. The weights stay open with the model. */
     public static Model build(HfConfig config, WeightSource weights, LoadOptions options) {
-        String type = config.string("model_type");
-        checkSupported(config, type);
-        Model m = switch (type) {
-            case "llama" -> Llama.load(config, weights, options);
-            case "granitemoehybrid" -> GraniteHybrid.load(config, weights, options);
-            case "qwen3_5", "qwen3_5_text" -> Qwen35.load(config, weights, options);
-            default -> throw new TesseraException.Unsupported("model_type '" + type + "' (" + config.where()
-                    + ") is recognised but not implemented yet in this build");
-        };
-        return new OwningModel(m, weights);
+        Loader loader = checkSupported(config, config.string("model_type"));
+        return new OwningModel(loader.load(config, weights, options), weights);
     }
 
     /** Closes the weight files when the model is closed. */

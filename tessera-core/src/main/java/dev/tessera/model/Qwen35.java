@@ -257,7 +257,7 @@ public final class Qwen35 implements Model {
         Rope rope = new Rope(c.rotaryDim(), c.rope().theta());
         List<Matrix> matrices = new ArrayList<>();
         long smallFloats = 0;
-        Matrix embedding = ModelSupport.matrix(w, pre + "embed_tokens", c.vocab(), h);
+        Matrix embedding = w.matrix(pre + "embed_tokens", c.vocab(), h);
         Layer[] layers = new Layer[c.layers()];
         int linearSlot = 0;
         int fullSlot = 0;
@@ -273,14 +273,14 @@ public final class Qwen35 implements Model {
                             + " but " + w.describe() + " stores linear-attention weights for it: check layer_types");
                 }
                 requireNoBias(w, a + "q_proj", a + "k_proj", a + "v_proj", a + "o_proj");
-                Matrix q = ModelSupport.matrix(w, a + "q_proj", 2 * qDim, h);  // per head [query | output gate]
-                Matrix k = ModelSupport.matrix(w, a + "k_proj", kvDim, h);
-                Matrix v = ModelSupport.matrix(w, a + "v_proj", kvDim, h);
-                Matrix o = ModelSupport.matrix(w, a + "o_proj", h, qDim);
+                Matrix q = w.matrix(a + "q_proj", 2 * qDim, h);  // per head [query | output gate]
+                Matrix k = w.matrix(a + "k_proj", kvDim, h);
+                Matrix v = w.matrix(a + "v_proj", kvDim, h);
+                Matrix o = w.matrix(a + "o_proj", h, qDim);
                 matrices.addAll(List.of(q, k, v, o));
                 attention = new GatedAttention(q, k, v, o,
-                        new RmsNorm(ModelSupport.vector(w, a + "q_norm.weight", c.headDim()), c.eps(), true),
-                        new RmsNorm(ModelSupport.vector(w, a + "k_norm.weight", c.headDim()), c.eps(), true),
+                        new RmsNorm(w.vector(a + "q_norm.weight", c.headDim()), c.eps(), true),
+                        new RmsNorm(w.vector(a + "k_norm.weight", c.headDim()), c.eps(), true),
                         c.heads(), c.kvHeads(), c.headDim(), rope);
                 smallFloats += 2L * c.headDim();
                 slot = fullSlot++;
@@ -295,34 +295,34 @@ public final class Qwen35 implements Model {
                             + ": Qwen3.5's DeltaNet conv has no bias; this checkpoint is a different variant");
                 }
                 requireNoBias(w, a + "in_proj_qkv", a + "in_proj_z", a + "in_proj_b", a + "in_proj_a", a + "out_proj");
-                Matrix qkv = ModelSupport.matrix(w, a + "in_proj_qkv", convDim, h);
-                Matrix z = ModelSupport.matrix(w, a + "in_proj_z", valueDim, h);
-                Matrix b = ModelSupport.matrix(w, a + "in_proj_b", c.linearValueHeads(), h);
-                Matrix ar = ModelSupport.matrix(w, a + "in_proj_a", c.linearValueHeads(), h);
-                Matrix out = ModelSupport.matrix(w, a + "out_proj", h, valueDim);
+                Matrix qkv = w.matrix(a + "in_proj_qkv", convDim, h);
+                Matrix z = w.matrix(a + "in_proj_z", valueDim, h);
+                Matrix b = w.matrix(a + "in_proj_b", c.linearValueHeads(), h);
+                Matrix ar = w.matrix(a + "in_proj_a", c.linearValueHeads(), h);
+                Matrix out = w.matrix(a + "out_proj", h, valueDim);
                 matrices.addAll(List.of(qkv, z, b, ar, out));
-                float[] conv = ModelSupport.tensor(w, a + "conv1d.weight", convDim, 1, c.convKernel());
+                float[] conv = w.tensor(a + "conv1d.weight", convDim, 1, c.convKernel()).toFloatArray();
                 linear = new GatedDeltaNet(qkv, z, b, ar, out, conv, c.convKernel(),
-                        ModelSupport.tensor(w, a + "dt_bias", c.linearValueHeads()),
-                        ModelSupport.tensor(w, a + "A_log", c.linearValueHeads()),
-                        ModelSupport.tensor(w, a + "norm.weight", c.linearValueDim()),
+                        w.tensor(a + "dt_bias", c.linearValueHeads()).toFloatArray(),
+                        w.tensor(a + "A_log", c.linearValueHeads()).toFloatArray(),
+                        w.tensor(a + "norm.weight", c.linearValueDim()).toFloatArray(),
                         c.eps(), c.linearKeyHeads(), c.linearValueHeads(), c.linearKeyDim(), c.linearValueDim());
                 smallFloats += (long) convDim * c.convKernel() + 2L * c.linearValueHeads() + c.linearValueDim();
                 slot = linearSlot++;
             }
-            Matrix gate = ModelSupport.matrix(w, p + "mlp.gate_proj", c.intermediate(), h);
-            Matrix up = ModelSupport.matrix(w, p + "mlp.up_proj", c.intermediate(), h);
-            Matrix down = ModelSupport.matrix(w, p + "mlp.down_proj", h, c.intermediate());
+            Matrix gate = w.matrix(p + "mlp.gate_proj", c.intermediate(), h);
+            Matrix up = w.matrix(p + "mlp.up_proj", c.intermediate(), h);
+            Matrix down = w.matrix(p + "mlp.down_proj", h, c.intermediate());
             matrices.addAll(List.of(gate, up, down));
             layers[i] = new Layer(
-                    new RmsNorm(ModelSupport.vector(w, p + "input_layernorm.weight", h), c.eps(), true),
+                    new RmsNorm(w.vector(p + "input_layernorm.weight", h), c.eps(), true),
                     linear, attention, slot,
-                    new RmsNorm(ModelSupport.vector(w, p + "post_attention_layernorm.weight", h), c.eps(), true),
+                    new RmsNorm(w.vector(p + "post_attention_layernorm.weight", h), c.eps(), true),
                     SwiGluMlp.separate(gate, up, down));
             smallFloats += 2L * h;
         }
         Matrix lm = ModelSupport.head(w, c.text(), c.tied(), embedding, c.vocab(), h);
-        OutputHead head = new OutputHead(new RmsNorm(ModelSupport.vector(w, pre + "norm.weight", h), c.eps(), true), lm, 1.0);
+        OutputHead head = new OutputHead(new RmsNorm(w.vector(pre + "norm.weight", h), c.eps(), true), lm, 1.0);
         smallFloats += h;
         long bytes = embedding.byteSize() + smallFloats * Float.BYTES;
         long params = (long) embedding.rows() * embedding.cols() + smallFloats;

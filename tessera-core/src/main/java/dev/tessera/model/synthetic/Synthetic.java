@@ -26,8 +26,6 @@ public final class Synthetic {
     public static final long SEED = 0x7E55E4AL;
 
     private static final Map<String, Preset> PRESETS = new LinkedHashMap<>();
-    /** Real shapes whose family is not implemented in this build yet: named so the error can say so. */
-    private static final Map<String, String> PLANNED = new LinkedHashMap<>();
 
     static {
         List<Preset> all = new ArrayList<>();
@@ -37,11 +35,6 @@ public final class Synthetic {
         for (Preset p : all) {
             PRESETS.put(p.name(), p);
         }
-        PLANNED.put("granite-4.0-h-1b", "granitemoehybrid");
-        PLANNED.put("granite-4.0-h-350m", "granitemoehybrid");
-        PLANNED.put("qwen3.5-0.8b", "qwen3_5");
-        PLANNED.put("qwen3.5-2b", "qwen3_5");
-        PLANNED.keySet().removeAll(PRESETS.keySet());
     }
 
     public static Map<String, Preset> presets() {
@@ -72,10 +65,6 @@ public final class Synthetic {
         }
         Preset p = PRESETS.get(rest);
         if (p == null) {
-            if (PLANNED.containsKey(rest)) {
-                throw new TesseraException.Unsupported("synthetic:" + rest + " is a " + PLANNED.get(rest)
-                        + " model, a family this build does not implement yet");
-            }
             throw new TesseraException.InvalidInput("unknown synthetic preset '" + rest + "'; available: "
                     + String.join(", ", PRESETS.keySet()));
         }
