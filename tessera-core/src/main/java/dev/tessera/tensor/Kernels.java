@@ -527,21 +527,28 @@ public final class Kernels {
      * dimensions R .. headDim-1 are untouched (partial rotary).
      */
     public static void rope(float[] x, int off, float[] cos, float[] sin, int halfRotary) {
+        rope(x, off, cos, sin, 0, halfRotary);
+    }
+
+    /** As {@link #rope(float[], int, float[], float[], int)} with the angles at {@code cos/sin[tableOff ..]}. */
+    public static void rope(float[] x, int off, float[] cos, float[] sin, int tableOff, int halfRotary) {
         int bound = F.loopBound(halfRotary);
         int i = 0;
         for (; i < bound; i += L) {
             FloatVector a = FloatVector.fromArray(F, x, off + i);
             FloatVector b = FloatVector.fromArray(F, x, off + halfRotary + i);
-            FloatVector c = FloatVector.fromArray(F, cos, i);
-            FloatVector s = FloatVector.fromArray(F, sin, i);
+            FloatVector c = FloatVector.fromArray(F, cos, tableOff + i);
+            FloatVector s = FloatVector.fromArray(F, sin, tableOff + i);
             a.mul(c).sub(b.mul(s)).intoArray(x, off + i);
             b.mul(c).add(a.mul(s)).intoArray(x, off + halfRotary + i);
         }
         for (; i < halfRotary; i++) {
             float a = x[off + i];
             float b = x[off + halfRotary + i];
-            x[off + i] = a * cos[i] - b * sin[i];
-            x[off + halfRotary + i] = b * cos[i] + a * sin[i];
+            float c = cos[tableOff + i];
+            float sn = sin[tableOff + i];
+            x[off + i] = a * c - b * sn;
+            x[off + halfRotary + i] = b * c + a * sn;
         }
     }
 

@@ -31,11 +31,16 @@ public final class Rope {
 
     /** Fills cos/sin (length R/2) for position p. */
     public void angles(int position, float[] cos, float[] sin) {
+        angles(position, cos, sin, 0);
+    }
+
+    /** Fills {@code cos/sin[off .. off + R/2)} for position p. */
+    public void angles(int position, float[] cos, float[] sin, int off) {
         float p = (float) position;
         for (int i = 0; i < invFreq.length; i++) {
             float angle = p * invFreq[i];
-            cos[i] = (float) Math.cos(angle);
-            sin[i] = (float) Math.sin(angle);
+            cos[off + i] = (float) Math.cos(angle);
+            sin[off + i] = (float) Math.sin(angle);
         }
     }
 }

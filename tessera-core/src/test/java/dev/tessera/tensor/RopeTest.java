@@ -40,4 +40,23 @@ class RopeTest {
         assertThat(x[3]).isZero();
         assertThat(x[4]).isEqualTo(9);
     }
+
+    @Test
+    void tableRotatesLikePerPositionAnglesAndRefreshesWhenThePositionsChange() {
+        Rope rope = new Rope(8, 1.0e6);
+        RopeTable table = new RopeTable();
+        float[] cos = new float[4];
+        float[] sin = new float[4];
+        for (int start : new int[] {0, 0, 37, 37, 5}) {
+            table.prepare(rope, start, 3);
+            for (int t = 0; t < 3; t++) {
+                float[] a = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+                float[] b = a.clone();
+                table.rotate(a, 0, t);
+                rope.angles(start + t, cos, sin);
+                Kernels.rope(b, 0, cos, sin, 4);
+                assertThat(a).containsExactly(b);
+            }
+        }
+    }
 }

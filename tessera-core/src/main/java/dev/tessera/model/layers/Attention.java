@@ -2,10 +2,9 @@ package dev.tessera.model.layers;
 
 import dev.tessera.model.state.KvCache;
 import dev.tessera.tensor.Compute;
-import dev.tessera.tensor.Kernels;
 import dev.tessera.tensor.Matrix;
 import dev.tessera.tensor.Rope;
-import dev.tessera.tensor.WorkerPool;
+import dev.tessera.tensor.RopeTable;
 
 /**
  * Causal grouped-query attention (GQA): {@code heads} query heads share {@code kvHeads} key/value heads
@@ -46,22 +45,21 @@ public final class Attention {
     public void forward(Compute compute, float[] a, int n, int hidden, int start, KvCache cache, Scratch s, float[] out) {
         int qDim = heads * headDim;
         int kvDim = kvHeads * headDim;
-        s.ensure(n, qDim, kvDim, rope == null ? 0 : rope.half());
+        s.ensure(n, qDim, kvDim);
         compute.matmul3(a, 0, hidden, n, wq, s.q, qDim, wk, s.k, kvDim, wv, s.v, kvDim);
         if (rope != null) {
-            int half = rope.half();
+            s.rope.prepare(rope, start, n);
             for (int t = 0; t < n; t++) {
-                rope.angles(start + t, s.cos, s.sin);
                 for (int h = 0; h < heads; h++) {
-                    Kernels.rope(s.q, t * qDim + h * headDim, s.cos, s.sin, half);
+                    s.rope.rotate(s.q, t * qDim + h * headDim, t);
                 }
                 for (int h = 0; h < kvHeads; h++) {
-                    Kernels.rope(s.k, t * kvDim + h * headDim, s.cos, s.sin, half);
+                    s.rope.rotate(s.k, t * kvDim + h * headDim, t);
                 }
             }
         }
         cache.append(s.k, 0, s.v, 0, kvDim, n);
-        s.task.arm(this, cache, start, n);
+        s.task.arm(s.q, s.attn, heads, kvHeads, headDim, scale, cache, start);
         compute.forRange(n * heads, s.task);
         compute.matmul(wo, s.attn, 0, qDim, n, out, 0, hidden);
     }
@@ -72,11 +70,10 @@ public final class Attention {
         float[] k = new float[0];
         float[] v = new float[0];
         float[] attn = new float[0];
-        float[] cos = new float[0];
-        float[] sin = new float[0];
-        final AttendTask task = new AttendTask(this);
+        final RopeTable rope = new RopeTable();
+        final AttentionCore.CausalTask task = new AttentionCore.CausalTask();
 
-        void ensure(int n, int qDim, int kvDim, int half) {
+        void ensure(int n, int qDim, int kvDim) {
             if (q.length < n * qDim) {
                 q = new float[n * qDim];
                 attn = new float[n * qDim];
@@ -84,43 +81,6 @@ public final class Attention {
             if (k.length < n * kvDim) {
                 k = new float[n * kvDim];
                 v = new float[n * kvDim];
-            }
-            if (cos.length < half) {
-                cos = new float[half];
-                sin = new float[half];
-            }
-        }
-    }
-
-    /** One (token, head) pair per index: attends the query to every cached position up to its own. */
-    static final class AttendTask implements WorkerPool.RangeTask {
-        private final Scratch s;
-        private Attention layer;
-        private KvCache cache;
-        private int start;
-
-        AttendTask(Scratch s) {
-            this.s = s;
-        }
-
-        void arm(Attention layer, KvCache cache, int start, int n) {
-            this.layer = layer;
-            this.cache = cache;
-            this.start = start;
-        }
-
-        @Override
-        public void run(int from, int to) {
-            Attention l = layer;
-            int group = l.heads / l.kvHeads;
-            int qDim = l.heads * l.headDim;
-            for (int i = from; i < to; i++) {
-                int t = i / l.heads;
-                int h = i % l.heads;
-                int kvHead = h / group;
-                int off = t * qDim + h * l.headDim;
-                AttentionCore.attend(s.q, off, cache.keys(), cache.values(), cache.width(), kvHead * l.headDim,
-                        start + t + 1, l.headDim, l.scale, s.attn, off);
             }
         }
     }

@@ -2,10 +2,9 @@ package dev.tessera.model.layers;
 
 import dev.tessera.model.state.KvCache;
 import dev.tessera.tensor.Compute;
-import dev.tessera.tensor.Kernels;
 import dev.tessera.tensor.Matrix;
 import dev.tessera.tensor.Rope;
-import dev.tessera.tensor.WorkerPool;
+import dev.tessera.tensor.RopeTable;
 
 /**
  * Qwen3.5's gated full attention (ARCHITECTURES.md §3.3), for the token at position p:
@@ -61,25 +60,26 @@ public final class GatedAttention {
     public void forward(Compute compute, float[] a, int n, int hidden, int start, KvCache cache, Scratch s, float[] out) {
         int qDim = heads * headDim;
         int kvDim = kvHeads * headDim;
-        s.ensure(n, qDim, kvDim, rope.half());
+        s.ensure(n, qDim, kvDim);
         compute.matmul3(a, 0, hidden, n, wq, s.qg, 2 * qDim, wk, s.k, kvDim, wv, s.v, kvDim);
-        int half = rope.half();
+        s.rope.prepare(rope, start, n);
         for (int t = 0; t < n; t++) {
-            rope.angles(start + t, s.cos, s.sin);
             for (int h = 0; h < heads; h++) {
                 // Split the query half of head h out of the interleaved [query | gate] row while normalising it.
                 int q = t * qDim + h * headDim;
                 qNorm.apply(s.qg, t * 2 * qDim + h * 2 * headDim, s.q, q);
-                Kernels.rope(s.q, q, s.cos, s.sin, half);
+                s.rope.rotate(s.q, q, t);
             }
             for (int j = 0; j < kvHeads; j++) {
                 int k = t * kvDim + j * headDim;
                 kNorm.apply(s.k, k, s.k, k);
-                Kernels.rope(s.k, k, s.cos, s.sin, half);
+                s.rope.rotate(s.k, k, t);
             }
         }
         cache.append(s.k, 0, s.v, 0, kvDim, n);
-        s.task.arm(this, cache, start);
+        s.task.arm(s.q, s.attn, heads, kvHeads, headDim, scale, cache, start);
+        // The gate of head h sits right after its query in the interleaved q_proj row: [query h | gate h].
+        s.task.gate(s.qg, 2 * qDim, 2 * headDim, headDim);
         compute.forRange(n * heads, s.task);
         compute.matmul(wo, s.attn, 0, qDim, n, out, 0, hidden);
     }
@@ -91,11 +91,10 @@ public final class GatedAttention {
         float[] k = new float[0];
         float[] v = new float[0];
         float[] attn = new float[0];
-        float[] cos = new float[0];
-        float[] sin = new float[0];
-        final AttendTask task = new AttendTask(this);
+        final RopeTable rope = new RopeTable();
+        final AttentionCore.CausalTask task = new AttentionCore.CausalTask();
 
-        void ensure(int n, int qDim, int kvDim, int half) {
+        void ensure(int n, int qDim, int kvDim) {
             if (q.length < n * qDim) {
                 qg = new float[2 * n * qDim];
                 q = new float[n * qDim];
@@ -104,44 +103,6 @@ public final class GatedAttention {
             if (k.length < n * kvDim) {
                 k = new float[n * kvDim];
                 v = new float[n * kvDim];
-            }
-            if (cos.length < half) {
-                cos = new float[half];
-                sin = new float[half];
-            }
-        }
-    }
-
-    /** One (token, query head) per index: causal attention over the cache, then the sigmoid output gate. */
-    static final class AttendTask implements WorkerPool.RangeTask {
-        private final Scratch s;
-        private GatedAttention layer;
-        private KvCache cache;
-        private int start;
-
-        AttendTask(Scratch s) {
-            this.s = s;
-        }
-
-        void arm(GatedAttention layer, KvCache cache, int start) {
-            this.layer = layer;
-            this.cache = cache;
-            this.start = start;
-        }
-
-        @Override
-        public void run(int from, int to) {
-            GatedAttention l = layer;
-            int d = l.headDim;
-            int group = l.heads / l.kvHeads;
-            int qDim = l.heads * d;
-            for (int i = from; i < to; i++) {
-                int t = i / l.heads;
-                int h = i % l.heads;
-                int off = t * qDim + h * d;
-                AttentionCore.attend(s.q, off, cache.keys(), cache.values(), cache.width(), (h / group) * d,
-                        start + t + 1, d, l.scale, s.attn, off);
-                Kernels.sigmoidMul(s.qg, t * 2 * qDim + h * 2 * d + d, s.attn, off, d);
             }
         }
     }
