@@ -57,9 +57,8 @@ final class BenchCommand implements Callable<Integer> {
         int t = threads <= 0 ? WorkerPool.defaultThreads() : threads;
         Benchmark.Settings settings = new Benchmark.Settings(promptTokens, genTokens, trials, seed, chunkSize);
         if (!BandwidthProbe.isQuiet()) {
-            Log.info("warning: the machine is busy (1-minute load average %.1f on %d cores): speeds and the bandwidth "
-                    + "ceiling measured now are unreliable, and the probe will not be cached", BandwidthProbe.loadAverage(),
-                    Runtime.getRuntime().availableProcessors());
+            Log.info("warning: other processes are using the CPUs: speeds and the bandwidth ceiling measured now are "
+                    + "unreliable, and the bandwidth probe will not be cached");
         }
         long l0 = System.nanoTime();
         try (Model m = Models.load(model, LoadOptions.defaults().withThreads(t))) {

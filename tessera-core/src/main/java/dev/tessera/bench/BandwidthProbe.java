@@ -48,23 +48,58 @@ public final class BandwidthProbe {
         return gbs;
     }
 
-    /** The 1-minute load average, or -1 where the OS does not say. */
-    public static double loadAverage() {
+    /**
+     * Whether other work is unlikely to distort a measurement: over a short window, processes other than this one
+     * kept the CPUs less than a quarter busy. (The load average is no good here: it still counts the build that
+     * `./tessera` may have just run.) Where /proc is missing the answer is yes.
+     */
+    public static boolean isQuiet() {
+        return othersBusyShare(300) < 0.25;
+    }
+
+    /** Share (0..1) of all CPU time used by other processes during the next {@code millis}; 0 without /proc. */
+    public static double othersBusyShare(long millis) {
+        long[] a = cpuTimes();
+        long selfA = selfTicks();
         try {
-            String s = Files.readString(Path.of("/proc/loadavg")).trim();
-            return Double.parseDouble(s.substring(0, s.indexOf(' ')));
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long[] b = cpuTimes();
+        long selfB = selfTicks();
+        if (a == null || b == null || selfA < 0 || selfB < 0) {
+            return 0;
+        }
+        long total = b[0] - a[0];
+        long busy = (b[1] - a[1]) - (selfB - selfA);
+        return total <= 0 ? 0 : Math.max(0, (double) busy / total);
+    }
+
+    /** {total, busy} jiffies of all CPUs from /proc/stat. */
+    private static long[] cpuTimes() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + (f.length > 5 ? Long.parseLong(f[5]) : 0);
+            return new long[] {total, total - idle};
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         }
     }
 
-    /**
-     * Whether other work is unlikely to distort a measurement: the 1-minute load average is below half the core
-     * count. A probe taken on a busy machine is used for that run but never cached.
-     */
-    public static boolean isQuiet() {
-        double load = loadAverage();
-        return load >= 0 && load < 0.5 * Runtime.getRuntime().availableProcessors();
+    /** utime + stime of this process in jiffies, or -1. */
+    private static long selfTicks() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     public static double measure(int threads) {
