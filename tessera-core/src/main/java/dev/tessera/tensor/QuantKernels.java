@@ -100,6 +100,10 @@ public final class QuantKernels {
             scalarMatmul(KIND_Q8, q, scales, cols, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
             return;
         }
+        if (PanelGemm.worthIt(n)) {
+            PanelGemm.matmulQ8(q, scales, cols, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
+            return;
+        }
         matmul(KIND_Q8, q, scales, cols, x, xOff, xStride, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
     }
 

@@ -192,4 +192,49 @@ class QuantKernelsTest {
             }
         }
     }
+
+    /**
+     * Prefill on int8 runs on dequantized panels in column blocks ({@link PanelGemm}); it must give what the
+     * one-token kernel gives for each token: the same products in the same lane order, so agreement up to the
+     * order of the final lane reduction. Shapes cross every boundary: rows around the panel height, columns around
+     * the block of 512 and with partial quantization blocks, tokens around the register tile and the token group.
+     */
+    @Test
+    void int8PrefillPanelsEqualTheOneTokenKernel() {
+        Random rnd = new Random(7);
+        try (Arena arena = Arena.ofShared()) {
+            for (int cols : new int[] {32, 33, 100, 544, 1056, 1100}) {
+                for (int rows : new int[] {1, 5, 8, 13, 37}) {
+                    Matrix m = Quantizer.quantize(f32("w", rows, cols, randomRow(rnd, rows * cols, 0.05f), arena), 8, "w", arena);
+                    for (int n : new int[] {PanelGemm.MIN_TOKENS, 17, 63, 64, 65, 131}) {
+                        int xStride = cols + 3, outStride = rows + 2;
+                        float[] x = randomRow(rnd, n * xStride + 1, 1f);
+                        float[] out = new float[n * outStride + 1];
+                        java.util.Arrays.fill(out, Float.NaN);
+                        int from = rows > 4 ? 3 : 0;
+                        m.matmul(x, 1, xStride, n, out, 1, outStride, from, rows);
+                        float[] one = new float[rows];
+                        float[] row = new float[cols];
+                        for (int t = 0; t < n; t++) {
+                            m.matvec(x, 1 + t * xStride, one, 0, 0, rows);
+                            for (int r = 0; r < rows; r++) {
+                                float got = out[1 + t * outStride + r];
+                                if (r < from) {
+                                    assertThat(got).as("row %d outside the range is untouched", r).isNaN();
+                                    continue;
+                                }
+                                m.row(r, row, 0);
+                                float absSum = 0;
+                                for (int c = 0; c < cols; c++) {
+                                    absSum += Math.abs(row[c] * x[1 + t * xStride + c]);
+                                }
+                                assertThat(got).as("rows %d cols %d n %d t %d r %d", rows, cols, n, t, r)
+                                        .isCloseTo(one[r], org.assertj.core.data.Offset.offset(4 * Math.ulp(absSum) + Float.MIN_NORMAL));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
