@@ -19,10 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  * core (AVX-512, 128 tokens, best of 14): 2560×2560 60 → 86 GFLOP/s, 10496×2560 60 → 88, 2560×10496 37 → 63
  * (the fma peak is 162). For bf16 the same panels measured no faster than the direct tiles, so only int8 uses them.
  *
- * <p>Same result as the one-token kernel, bit for bit (tested): the lane accumulators are carried between column
- * blocks through memory, which is exact, so each lane sums the same products in the same order, and the tail columns
- * are added as {@link QuantKernels} adds them. Staging is exact: an int8 times its fp16 scale is what that kernel
- * forms too.
+ * <p>Same sums as the one-token kernel: the lane accumulators are carried between column blocks through memory,
+ * which is exact, so each lane adds the same products in the same order, and the tail columns are added as
+ * {@link QuantKernels} adds them; only the final lane reduction, whose order the Vector API leaves open, could
+ * differ (tested within a few ulps on shapes across every boundary). Staging is exact: an int8 times its fp16
+ * scale is what that kernel forms too.
  */
 final class PanelGemm {
     private PanelGemm() {}
@@ -57,7 +58,7 @@ final class PanelGemm {
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
-    /** Whether {@link #matmul} should be used for {@code n} tokens. */
+    /** Whether {@link #matmulQ8} should be used for {@code n} tokens. */
     static boolean worthIt(int n) {
         return SIMD && n >= MIN_TOKENS;
     }
