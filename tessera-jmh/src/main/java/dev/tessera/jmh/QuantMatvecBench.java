@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Block-32 int8 / int4 weight kernels at Nanbeige4.1-3B shapes: decode matvec (tokens = 1) and prefill matmul
- * (tokens = 32), 1 and 2 threads. Weight GB/s = {@link Matrix#byteSize} (values + fp16 scales) ÷ time; the setup
+ * Block-32 int8 / int4 weight kernels at Nanbeige4.1-3B shapes: decode matvec (tokens = 1) and a 128-token
+ * prefill (int8 runs it on dequantized panels, {@code PanelGemm}; GFLOP/s = 2 × rows × cols × tokens ÷ time), 1 and
+ * 2 threads; {@code -p tokens=1} for decode alone. Weight GB/s = {@link Matrix#byteSize} (values + fp16 scales) ÷ time; the setup
  * prints the byte size. Matrices smaller than the last-level cache (all but the 166144×2560 head on most machines)
  * measure cache, not DRAM, bandwidth: the head is the realistic decode number. Run:
  * {@code java --add-modules jdk.incubator.vector -jar tessera-jmh/target/tessera-benchmarks.jar QuantMatvecBench}.
@@ -49,7 +50,7 @@ public class QuantMatvecBench {
     @Param({"1", "2"})
     public int threads;
 
-    @Param({"1"})
+    @Param({"1", "128"})
     public int tokens;
 
     Arena arena;
