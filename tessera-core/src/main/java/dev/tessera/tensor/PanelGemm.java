@@ -1,10 +1,8 @@
 package dev.tessera.tensor;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -39,28 +37,28 @@ final class PanelGemm {
     static final int KB = 512;
     /** Tokens whose lane accumulators are kept at once: 8 rows × 64 tokens × 64 bytes = 32 KiB. */
     static final int TOKEN_GROUP = 64;
-    /** Below this many tokens the direct tiles are as fast (the staging pass costs about one read of the rows). */
+    /**
+     * Below this many tokens the direct tiles are as fast: the staging pass costs about one read of the rows. One
+     * core, the three Nanbeige shapes: 4 tokens 25–33 vs 41–59 GFLOP/s direct, 8 tokens 48–58 vs 48–55, 16 tokens
+     * 60–85 vs 54–72.
+     */
     static final int MIN_TOKENS = 16;
 
     private static final VectorSpecies<Float> F = Kernels.F;
     private static final int L = F.length();
     /** Four tokens per tile need 16 accumulators + 4 weights + 1 input: AVX-512 has 32 registers, AVX2 16. */
     private static final boolean WIDE = L >= 16;
-    static final boolean SIMD = L == 8 || L == 16;
-    private static final VectorSpecies<Byte> B = SIMD ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
 
     private static final class Buffers {
         float[] panel = new float[0];
         float[] acc = new float[0];
-        float[] scales = new float[0];
-        short[] scaleBits = new short[0];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
-    /** Whether {@link #matmulQ8} should be used for {@code n} tokens. */
+    /** Whether {@link #matmulQ8} should be used for {@code n} tokens (on a SIMD shape {@link QuantKernels} has). */
     static boolean worthIt(int n) {
-        return SIMD && n >= MIN_TOKENS;
+        return n >= MIN_TOKENS;
     }
 
     /**
@@ -82,7 +80,7 @@ final class PanelGemm {
         int vectorCols = cols / QuantKernels.BLOCK * QuantKernels.BLOCK;
         for (int r0 = rowFrom; r0 < rowTo; r0 += PANEL) {
             int rows = Math.min(PANEL, rowTo - r0);
-            stageQ8(q, scales, cols, r0, rows, buf);
+            stageQ8(q, scales, cols, r0, rows, panel);
             int paddedRows = (rows + 3) & ~3;
             java.util.Arrays.fill(panel, rows * cols, paddedRows * cols, 0f);
             for (int t0 = 0; t0 < n; t0 += TOKEN_GROUP) {
@@ -144,21 +142,11 @@ final class PanelGemm {
 
     // ---------------------------------------------------------------- staging
 
-    /** int8 × its block's fp16 scale, the product the one-token kernel forms, vector by vector. */
-    private static void stageQ8(MemorySegment q, MemorySegment scales, int cols, int r0, int rows, Buffers buf) {
+    /** int8 × its block's fp16 scale, vector by vector, with the one-token kernel's own loaders. */
+    private static void stageQ8(MemorySegment q, MemorySegment scales, int cols, int r0, int rows, float[] panel) {
         int spr = QuantKernels.scalesPerRow(cols);
-        int nScales = rows * spr;
-        if (buf.scales.length < nScales) {
-            buf.scales = new float[nScales];
-            buf.scaleBits = new short[nScales];
-        }
-        float[] sc = buf.scales;
-        short[] bits = buf.scaleBits;
-        MemorySegment.copy(scales, Tensor.SHORT_LE, (long) r0 * spr * 2, bits, 0, nScales);
-        for (int i = 0; i < nScales; i++) {
-            sc[i] = Float.float16ToFloat(bits[i]);
-        }
-        float[] panel = buf.panel;
+        float[] sc = QuantKernels.scaleBuffer(rows * spr);
+        QuantKernels.widenScales(scales, (long) r0 * spr, rows * spr, sc);
         int full = cols / QuantKernels.BLOCK;
         for (int r = 0; r < rows; r++) {
             long base = (long) (r0 + r) * cols;
@@ -167,8 +155,7 @@ final class PanelGemm {
                 FloatVector sv = FloatVector.broadcast(F, sc[r * spr + b]);
                 for (int v = 0; v < QuantKernels.BLOCK; v += L) {
                     int c = b * QuantKernels.BLOCK + v;
-                    ((FloatVector) ByteVector.fromMemorySegment(B, q, base + c, Kernels.LE).convertShape(VectorOperators.B2F, F, 0))
-                            .mul(sv).intoArray(panel, dst + c);
+                    QuantKernels.q8(q, base + c, sv).intoArray(panel, dst + c);
                 }
             }
             for (int c = full * QuantKernels.BLOCK; c < cols; c++) {

@@ -191,7 +191,7 @@ public final class QuantKernels {
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<short[]> SCALE_BITS = ThreadLocal.withInitial(() -> new short[0]);
 
-    private static float[] scaleBuffer(int n) {
+    static float[] scaleBuffer(int n) {
         float[] sc = SCALES.get();
         if (sc.length < n) {
             sc = new float[n];
@@ -206,7 +206,7 @@ public final class QuantKernels {
      * block loop broadcasts an array element. Reading and converting each scale from the segment inside the block
      * loop cost 40 % of int8 and 90 % of int4 decode time (measured by replacing them with a constant).
      */
-    private static void widenScales(MemorySegment scales, long first, int n, float[] dst) {
+    static void widenScales(MemorySegment scales, long first, int n, float[] dst) {
         short[] bits = SCALE_BITS.get();
         MemorySegment.copy(scales, Tensor.SHORT_LE, first * 2, bits, 0, n);
         for (int i = 0; i < n; i++) {
@@ -221,7 +221,7 @@ public final class QuantKernels {
      * under 35 bytes of bytecode so C2 inlines them at every call site whatever its profile says (MaxInlineSize); a
      * loader left as a call boxes its vectors and runs an order of magnitude slower.
      */
-    private static FloatVector q8(MemorySegment q, long off, FloatVector sv) {
+    static FloatVector q8(MemorySegment q, long off, FloatVector sv) {
         return ((FloatVector) ByteVector.fromMemorySegment(B, q, off, LE).convertShape(VectorOperators.B2F, F, 0)).mul(sv);
     }
 
