@@ -1,6 +1,5 @@
 package dev.tessera.jmh;
 
-import dev.tessera.tensor.Compute;
 import dev.tessera.tensor.Matrix;
 import dev.tessera.tensor.NativeMemory;
 import dev.tessera.tensor.Q4Matrix;
@@ -10,20 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Block-32 int8 / int4 weight kernels at Nanbeige4.1-3B shapes: decode matvec (tokens = 1) and a 128-token
@@ -33,13 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * measure cache, not DRAM, bandwidth: the head is the realistic decode number. Run:
  * {@code java --add-modules jdk.incubator.vector -jar tessera-jmh/target/tessera-benchmarks.jar QuantMatvecBench}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-public class QuantMatvecBench {
+public class QuantMatvecBench extends ProductBench {
     /** rows x cols: q/o (2560x2560), gate/up (10496x2560), down (2560x10496), the untied 166k head (166144x2560). */
     @Param({"2560x2560", "10496x2560", "2560x10496", "166144x2560"})
     public String shape;
@@ -53,24 +33,28 @@ public class QuantMatvecBench {
     @Param({"1", "128"})
     public int tokens;
 
-    Arena arena;
-    Matrix w;
-    Compute compute;
-    float[] x;
-    float[] out;
+    @Override
+    String shape() {
+        return shape;
+    }
 
-    @Setup(Level.Trial)
-    public void setup() {
-        String[] rc = shape.split("x");
-        int rows = Integer.parseInt(rc[0]);
-        int cols = Integer.parseInt(rc[1]);
-        arena = Arena.ofShared();
+    @Override
+    int threads() {
+        return threads;
+    }
+
+    @Override
+    int tokens() {
+        return tokens;
+    }
+
+    @Override
+    Matrix build(int rows, int cols, Arena arena, SplittableRandom r) {
         int bits = format.equals("Q8") ? 8 : 4;
         long qBytes = rows * Quantizer.rowBytes(bits, cols);
         long sCount = (long) rows * Quantizer.scalesPerRow(cols);
         MemorySegment q = NativeMemory.allocate(qBytes, arena).asSlice(0, qBytes);
         MemorySegment s = NativeMemory.allocate(sCount * 2, arena).asSlice(0, sCount * 2);
-        SplittableRandom r = new SplittableRandom(1);
         for (long i = 0; i + 8 <= qBytes; i += 8) {
             long v = r.nextLong();
             // int8: keep values in -127..127 (0x80 is never produced by the quantizer); int4: any nibble is valid.
@@ -79,25 +63,8 @@ public class QuantMatvecBench {
         for (long i = 0; i < sCount; i++) {
             s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16((float) (1e-3 * (1 + r.nextDouble()))));
         }
-        w = bits == 8 ? new Q8Matrix("w", rows, cols, q, s) : new Q4Matrix("w", rows, cols, q, s);
-        System.out.printf("%n[QuantMatvecBench] %s %s: %d bytes%n", format, shape, w.byteSize());
-        compute = new Compute(threads);
-        x = new float[cols * tokens];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextDouble(-1, 1);
-        }
-        out = new float[rows * tokens];
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        compute.close();
-        arena.close();
-    }
-
-    @Benchmark
-    public float product() {
-        compute.matmul(w, x, 0, w.cols(), tokens, out, 0, w.rows());
-        return out[0];
+        Matrix m = bits == 8 ? new Q8Matrix("w", rows, cols, q, s) : new Q4Matrix("w", rows, cols, q, s);
+        System.out.printf("%n[QuantMatvecBench] %s %s: %d bytes%n", format, shape, m.byteSize());
+        return m;
     }
 }
