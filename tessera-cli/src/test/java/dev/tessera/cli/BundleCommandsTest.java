@@ -30,7 +30,7 @@ class BundleCommandsTest {
 
         r = RunCommandTest.run("inspect", "synthetic:nanbeige4.1-3b@int4hu", "--summary");
         assertThat(r[0]).isEqualTo("0");
-        assertThat(r[1]).contains("3,933,634,560").contains("total size:      3.04 GB");
+        assertThat(r[1]).contains("3,933,637,120").contains("total size:      3.04 GB");
 
         r = RunCommandTest.run("verify", out.toString(), "--source", "synthetic:llama-tiny");
         assertThat(r[0]).as(r[2]).isEqualTo("0");

@@ -252,19 +252,10 @@ public final class GraniteHybrid implements Model {
         Matrix lm = ModelSupport.head(w, hf, c.tied(), embedding, c.vocab(), h);
         OutputHead head = new OutputHead(new RmsNorm(w.vector("model.norm.weight", h), c.eps(), false),
                 lm, c.logitsScaling());
-        if (!c.tied()) {
-            matrices.add(lm);
-        }
-        matrices.add(embedding);
-        long bytes = (smallParams + h) * Float.BYTES;
-        long params = smallParams + h;
-        for (Matrix m : matrices) {
-            bytes += m.byteSize();
-            params += (long) m.rows() * m.cols();
-        }
         int context = options.contextFor(c.maxPositions());
-        ModelInfo info = new ModelInfo("granitemoehybrid", w.describe(), hf, c.vocab(), h, c.layers(), context, params,
-                bytes, ModelSupport.bytesPerToken(bytes, embedding, c.tied()));
+        // Small fp32 vectors: per-layer norms, convolutions and per-head constants, and the final norm.
+        ModelInfo info = ModelInfo.of("granitemoehybrid", w.describe(), hf, c.layers(), context, embedding, lm, matrices,
+                smallParams + h);
         return new GraniteHybrid(c, info, new Compute(options.threads()), embedding, layers, head, context);
     }
 

@@ -13,6 +13,8 @@ import dev.tessera.tensor.Compute;
 import dev.tessera.tensor.Kernels;
 import dev.tessera.tensor.Matrix;
 import dev.tessera.tensor.Rope;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Llama dense decoder (Nanbeige4.1-3B and other {@code LlamaForCausalLM} checkpoints):
@@ -76,8 +78,7 @@ public final class Llama implements Model {
         Rope rope = new Rope((int) (c.headDim() * c.rope().partialRotaryFactor()), c.rope().theta());
         double scale = 1.0 / Math.sqrt(c.headDim());
         Layer[] layers = new Layer[c.layers()];
-        long bytes = embedding.byteSize();
-        long params = (long) embedding.rows() * embedding.cols();
+        List<Matrix> matrices = new ArrayList<>();
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
             Matrix q = w.matrix(p + "self_attn.q_proj", qDim, h);
@@ -92,22 +93,14 @@ public final class Llama implements Model {
                     new Attention(q, k, v, o, c.heads(), c.kvHeads(), c.headDim(), scale, rope),
                     new RmsNorm(w.vector(p + "post_attention_layernorm.weight", h), c.eps(), false),
                     SwiGluMlp.separate(gate, up, down));
-            for (Matrix m : new Matrix[] {q, k, v, o, gate, up, down}) {
-                bytes += m.byteSize();
-                params += (long) m.rows() * m.cols();
-            }
-            bytes += 2L * h * 4;
-            params += 2L * h;
+            matrices.addAll(List.of(q, k, v, o, gate, up, down));
         }
         Matrix lm = ModelSupport.head(w, hf, c.tied(), embedding, c.vocab(), h);
-        if (!c.tied()) {
-            bytes += lm.byteSize();
-            params += (long) lm.rows() * lm.cols();
-        }
         OutputHead head = new OutputHead(new RmsNorm(w.vector("model.norm.weight", h), c.eps(), false), lm, 1.0);
         int context = options.contextFor(c.maxPositions());
-        ModelInfo info = new ModelInfo("llama", w.describe(), hf, c.vocab(), h, c.layers(), context, params, bytes,
-                ModelSupport.bytesPerToken(bytes, embedding, c.tied()));
+        // Small fp32 vectors: two norms per layer and the final norm.
+        ModelInfo info = ModelInfo.of("llama", w.describe(), hf, c.layers(), context, embedding, lm, matrices,
+                (2L * c.layers() + 1) * h);
         return new Llama(c, info, new Compute(options.threads()), embedding, layers, head, context);
     }
 

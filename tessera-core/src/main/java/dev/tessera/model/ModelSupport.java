@@ -53,12 +53,4 @@ public final class ModelSupport {
         }
         return w.matrix("lm_head", vocab, hidden);
     }
-
-    /** Bytes a decode step reads: every matrix once, except the embedding of which it reads one row. */
-    public static long bytesPerToken(long weightBytes, Matrix embedding, boolean tied) {
-        long embeddingBytes = embedding.byteSize();
-        long oneRow = embeddingBytes / embedding.rows();
-        // Tied: the head pass reads the whole embedding anyway, plus the one gathered row.
-        return tied ? weightBytes + oneRow : weightBytes - embeddingBytes + oneRow;
-    }
 }

@@ -324,18 +324,9 @@ public final class Qwen35 implements Model {
         Matrix lm = ModelSupport.head(w, c.text(), c.tied(), embedding, c.vocab(), h);
         OutputHead head = new OutputHead(new RmsNorm(w.vector(pre + "norm.weight", h), c.eps(), true), lm, 1.0);
         smallFloats += h;
-        long bytes = embedding.byteSize() + smallFloats * Float.BYTES;
-        long params = (long) embedding.rows() * embedding.cols() + smallFloats;
-        if (!c.tied()) {
-            matrices.add(lm);
-        }
-        for (Matrix m : matrices) {
-            bytes += m.byteSize();
-            params += (long) m.rows() * m.cols();
-        }
         int context = options.contextFor(c.maxPositions());
-        ModelInfo info = new ModelInfo("qwen3_5", w.describe(), c.text(), c.vocab(), h, c.layers(), context, params, bytes,
-                ModelSupport.bytesPerToken(bytes, embedding, c.tied()));
+        ModelInfo info = ModelInfo.of("qwen3_5", w.describe(), c.text(), c.layers(), context, embedding, lm, matrices,
+                smallFloats);
         return new Qwen35(c, info, new Compute(options.threads()), embedding, layers, head, context);
     }
 
