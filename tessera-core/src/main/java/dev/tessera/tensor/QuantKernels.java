@@ -55,6 +55,8 @@ public final class QuantKernels {
     /** Int4: vectors per half block (16 bytes hold 32 nibbles). */
     private static final int CH = 16 / L;
     private static final int TOKEN_TILE = L >= 16 ? 4 : 2;
+    /** Rows per one-token tile: 8 on AVX-512 (32 registers), 4 on AVX2 ({@link #q8tile8x1}). */
+    private static final int DECODE_ROWS = L >= 16 ? 8 : 4;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private static final ThreadLocal<float[]> DEINTERLEAVED = ThreadLocal.withInitial(() -> new float[0]);
@@ -148,8 +150,14 @@ public final class QuantKernels {
             return;
         }
         int spr = scalesPerRow(cols);
-        float[] sc = scaleBuffer(4 * spr);
+        float[] sc = scaleBuffer(DECODE_ROWS * spr);
         int r = rowFrom;
+        if (n == 1 && DECODE_ROWS == 8) {
+            for (; r + 8 <= rowTo; r += 8) {
+                widenScales(scales, (long) r * spr, 8 * spr, sc);
+                q8tile8x1(q, scales, sc, cols, r, xb, xbOff, xt, xtOff, out, outOff + r);
+            }
+        }
         for (; r + 4 <= rowTo; r += 4) {
             widenScales(scales, (long) r * spr, 4 * spr, sc);
             int t = 0;
@@ -251,6 +259,54 @@ public final class QuantKernels {
         out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, xto);
         out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b2, scales, s2, from, cols, xt, xto);
         out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b3, scales, s3, from, cols, xt, xto);
+    }
+
+    /**
+     * Decode on AVX-512: eight rows at once, eight weight streams in flight and one activation load per eight
+     * products. Each row's accumulator sees the same products in the same order as in {@link #q8tile4x1}, so the
+     * result is bit-identical to it (and to {@link PanelGemm}); what changes is speed. Measured with 2 threads on
+     * 671 MB of int8 rows, interleaved runs: 1024 columns 8.0 → 10.2 GB/s, 2560 columns 10.7 → 11.5 GB/s. AVX2 keeps
+     * four rows: eight accumulators, eight broadcast scales and the input would not fit its 16 registers.
+     */
+    private static void q8tile8x1(MemorySegment q, MemorySegment scales, float[] sc, int cols, int r,
+                                  float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
+        long rb = cols;
+        int spr = scalesPerRow(cols);
+        long b0 = r * rb;
+        int nb = cols / BLOCK;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int b = 0; b < nb; b++) {
+            FloatVector c0 = FloatVector.broadcast(F, sc[b]);
+            FloatVector c1 = FloatVector.broadcast(F, sc[spr + b]);
+            FloatVector c2 = FloatVector.broadcast(F, sc[2 * spr + b]);
+            FloatVector c3 = FloatVector.broadcast(F, sc[3 * spr + b]);
+            FloatVector c4 = FloatVector.broadcast(F, sc[4 * spr + b]);
+            FloatVector c5 = FloatVector.broadcast(F, sc[5 * spr + b]);
+            FloatVector c6 = FloatVector.broadcast(F, sc[6 * spr + b]);
+            FloatVector c7 = FloatVector.broadcast(F, sc[7 * spr + b]);
+            for (int v = 0; v < VPB; v++) {
+                FloatVector xv = FloatVector.fromArray(F, xb, xbo + b * BLOCK + v * L);
+                long p = b0 + b * BLOCK + v * L;
+                a0 = q8(q, p, c0).fma(xv, a0);
+                a1 = q8(q, p + rb, c1).fma(xv, a1);
+                a2 = q8(q, p + 2 * rb, c2).fma(xv, a2);
+                a3 = q8(q, p + 3 * rb, c3).fma(xv, a3);
+                a4 = q8(q, p + 4 * rb, c4).fma(xv, a4);
+                a5 = q8(q, p + 5 * rb, c5).fma(xv, a5);
+                a6 = q8(q, p + 6 * rb, c6).fma(xv, a6);
+                a7 = q8(q, p + 7 * rb, c7).fma(xv, a7);
+            }
+        }
+        int from = nb * BLOCK;
+        long s0 = (long) r * spr;
+        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + rb, scales, s0 + spr, from, cols, xt, xto);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 2 * rb, scales, s0 + 2 * spr, from, cols, xt, xto);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 3 * rb, scales, s0 + 3 * spr, from, cols, xt, xto);
+        out[o + 4] = a4.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 4 * rb, scales, s0 + 4 * spr, from, cols, xt, xto);
+        out[o + 5] = a5.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 5 * rb, scales, s0 + 5 * spr, from, cols, xt, xto);
+        out[o + 6] = a6.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 6 * rb, scales, s0 + 6 * spr, from, cols, xt, xto);
+        out[o + 7] = a7.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 7 * rb, scales, s0 + 7 * spr, from, cols, xt, xto);
     }
 
     /** Two rows × two inputs (prefill on AVX2, and the odd pair of tokens). */

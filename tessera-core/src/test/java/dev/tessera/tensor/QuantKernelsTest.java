@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Quantizer rule, fast quantizer == reference, and the fused int8/int4 kernels against their scalar twins. */
 class QuantKernelsTest {
     static final int[] AWKWARD_COLS = {1, 2, 31, 32, 33, 64, 100, 1000, 4099};
-    static final int[] AWKWARD_ROWS = {1, 3, 4, 5, 7, 13};
+    static final int[] AWKWARD_ROWS = {1, 3, 4, 5, 7, 13, 21};
 
     static float[] randomRow(Random rnd, int n, float scale) {
         float[] w = new float[n];
