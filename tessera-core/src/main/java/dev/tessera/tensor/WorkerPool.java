@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A persistent pool that splits an index range into contiguous chunks, one per thread, the calling thread taking
- * the first. Hand-off is a volatile generation counter that workers spin on briefly before parking, so a decode
+ * A persistent pool that splits an index range into contiguous chunks, a few per thread, which the calling thread
+ * and the workers take in turn from a shared counter. Hand-off is a volatile generation counter that workers spin on briefly before parking, so a decode
  * step's hundreds of small parallel sections cost microseconds each and allocate nothing.
  *
  * <p>Calls from inside a running task (or while another caller holds the pool) run inline on the caller, so
@@ -21,17 +21,24 @@ public final class WorkerPool implements AutoCloseable {
 
     private static final long SPIN_NANOS = 200_000;
     private static final long CALLER_SPIN_NANOS = 50_000;
+    /**
+     * Chunks per thread, taken from a shared counter: a thread that starts late (woken from park) or runs slower
+     * (the other core busy with the host) takes fewer, instead of the whole section waiting for its fixed share.
+     */
+    private static final int CHUNKS_PER_THREAD = 4;
 
     private final int threads;
     private final Thread[] workers;
     private final AtomicIntegerArray parked;
     private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicInteger nextChunk = new AtomicInteger();
     private volatile long generation;
     private volatile boolean closed;
     private volatile Throwable failure;
     private RangeTask task;
     private int total;
-    private int align;
+    private int chunk;
+    private int chunks;
     private boolean busy;
 
     public WorkerPool(int threads) {
@@ -77,8 +84,11 @@ public final class WorkerPool implements AutoCloseable {
         try {
             this.task = task;
             this.total = n;
-            this.align = align;
+            int size = (n + threads * CHUNKS_PER_THREAD - 1) / (threads * CHUNKS_PER_THREAD);
+            this.chunk = (size + align - 1) / align * align;
+            this.chunks = (n + chunk - 1) / chunk;
             this.failure = null;
+            nextChunk.set(0);
             pending.set(threads - 1);
             generation++;
             for (int i = 0; i < workers.length; i++) {
@@ -86,7 +96,12 @@ public final class WorkerPool implements AutoCloseable {
                     LockSupport.unpark(workers[i]);
                 }
             }
-            runChunk(0);
+            try {
+                runChunks();
+            } catch (Throwable t) {
+                // Still wait below: the workers read this call's task until they are done with it.
+                failure = t;
+            }
             // Spin while the workers are about to finish; if they are slow (descheduled on a busy machine), yield
             // the core instead of burning the time slice they need.
             long spinStart = System.nanoTime();
@@ -113,13 +128,10 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void runChunk(int index) {
-        int chunk = (total + threads - 1) / threads;
-        chunk = ((chunk + align - 1) / align) * align;
-        int from = Math.min(total, index * chunk);
-        int to = Math.min(total, from + chunk);
-        if (from < to) {
-            task.run(from, to);
+    private void runChunks() {
+        for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
+            int from = c * chunk;
+            task.run(from, Math.min(total, from + chunk));
         }
     }
 
@@ -144,7 +156,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             seen = generation;
             try {
-                runChunk(index);
+                runChunks();
             } catch (Throwable t) {
                 failure = t;
             } finally {

@@ -7,7 +7,7 @@ import dev.tessera.tensor.Kernels;
 import dev.tessera.tensor.Matrix;
 import dev.tessera.tensor.ScalarKernels;
 import dev.tessera.tensor.WorkerPool;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Gated DeltaNet linear attention, Qwen3.5's "linear_attention" layer (ARCHITECTURES.md §3.3). For each token:
@@ -339,6 +339,8 @@ public final class GatedDeltaNet {
         float[] beta = new float[0];
         float[] g = new float[0];
         Workspace[] workspaces = new Workspace[0];
+        /** 1 while a {@link HeadTask} call holds the workspace of the same index. */
+        AtomicIntegerArray inUse = new AtomicIntegerArray(0);
         final Matrix[] mats = new Matrix[4];
         final float[][] outs = new float[4][];
         final int[] strides = new int[4];
@@ -362,6 +364,7 @@ public final class GatedDeltaNet {
             }
             if (workspaces.length < threads || workspaces[0].dk != l.dk || workspaces[0].dv != l.dv) {
                 workspaces = new Workspace[threads];
+                inUse = new AtomicIntegerArray(threads);
                 for (int i = 0; i < threads; i++) {
                     workspaces[i] = new Workspace(l.dk, l.dv);
                 }
@@ -393,12 +396,12 @@ public final class GatedDeltaNet {
     }
 
     /**
-     * Value heads in parallel: each head's state is independent. The pool calls {@code run} at most once per thread
-     * per parallel section, so a counter reset before each section hands every call its own workspace.
+     * Value heads in parallel: each head's state is independent. The pool runs at most one {@code run} per thread at
+     * a time (a thread may take several chunks in turn), so each call claims one of the {@code threads} workspaces
+     * for its duration.
      */
     static final class HeadTask implements WorkerPool.RangeTask {
         private final Scratch s;
-        private final AtomicInteger nextSlot = new AtomicInteger();
         private GatedDeltaNet layer;
         private RecurrentState rec;
         private int n;
@@ -413,14 +416,28 @@ public final class GatedDeltaNet {
             this.rec = rec;
             this.n = n;
             this.chunked = chunked;
-            nextSlot.set(0);
         }
 
         @Override
         public void run(int from, int to) {
-            Workspace w = s.workspaces[nextSlot.getAndIncrement()];
-            for (int j = from; j < to; j++) {
-                layer.head(j, n, rec, chunked, s, w);
+            int slot = claim();
+            try {
+                for (int j = from; j < to; j++) {
+                    layer.head(j, n, rec, chunked, s, s.workspaces[slot]);
+                }
+            } finally {
+                s.inUse.set(slot, 0);
+            }
+        }
+
+        private int claim() {
+            while (true) {
+                for (int i = 0; i < s.workspaces.length; i++) {
+                    if (s.inUse.compareAndSet(i, 0, 1)) {
+                        return i;
+                    }
+                }
+                Thread.onSpinWait();
             }
         }
     }
