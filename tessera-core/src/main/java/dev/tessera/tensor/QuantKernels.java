@@ -135,7 +135,8 @@ public final class QuantKernels {
     }
 
     /**
-     * Int8: decode uses 4-row tiles (4 independent fma chains, 4 weight streams); prefill uses 2 rows ×
+     * Int8: decode uses 8-row tiles on AVX-512 ({@link #q8tile8x1}) and 4-row tiles otherwise (independent fma
+     * chains, one weight stream per row); the 2-to-15-token prefill tiles use 2 rows ×
      * {@link #TOKEN_TILE} inputs (8 accumulators on AVX-512, 4 on AVX2), since a 4 × 4 tile's inlined Vector API
      * code exceeds C2's node budget and runs ~10× slower (measured). Full blocks read activations from {@code xb} (the de-interleaved copy for Q4), the partial last
      * block from the original {@code xt}. Int8 and int4 have separate tile code: one method holding both formats'
