@@ -41,7 +41,7 @@ class SessionTest {
     }
 
     @Test
-    void snapshotRestoreContinuesExactly() {
+    void snapshotRestoreReplaysTheSameStep() {
         try (Model m = Models.load("synthetic:llama-tiny", LoadOptions.defaults())) {
             int[] p = prompt(20, m.info().vocabSize(), 2);
             Session s = new Session(m, 8);
@@ -53,7 +53,19 @@ class SessionTest {
             s.state().restore(snap);
             assertThat(s.position()).isEqualTo(20);
             s.step(7);
-            assertThat(s.lastLogits().row(0)).containsExactly(a);
+            // The same state gives the same logits up to the order of the kernels' final lane sums:
+            // reduceLanes(ADD) adds lanes in a different order in interpreted and in C2-compiled code, so a kernel
+            // the JIT compiles between the two replays moves logits by a few ulps (measured: fresh sessions agree
+            // bit for bit once warm, and differ in ~85% of logits by ~1e-7 across the first compilations). A
+            // wrong restore moves them by orders of magnitude more.
+            float[] b = s.lastLogits().row(0);
+            float scale = 0;
+            for (float v : a) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            for (int i = 0; i < a.length; i++) {
+                assertThat(b[i]).as("logit %d", i).isCloseTo(a[i], org.assertj.core.data.Offset.offset(1e-5f * scale));
+            }
         }
     }
 

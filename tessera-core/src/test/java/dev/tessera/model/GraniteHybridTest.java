@@ -226,7 +226,9 @@ class GraniteHybridTest {
             float[] first = last.row(0);
             s.reset();
             m.forward(ids, 0, 1, s, last);
-            assertThat(last.row(0)).containsExactly(first);
+            // Within ulps, not bit for bit: a kernel compiled between the two calls sums its lanes in another
+            // order (see SessionTest); a state that survived the reset differs by far more.
+            assertThat(relDiff(new float[][] {last.row(0)}, new float[][] {first})).isLessThan(1e-5f);
         }
     }
 
