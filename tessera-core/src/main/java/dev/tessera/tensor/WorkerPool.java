@@ -6,8 +6,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A persistent pool that splits an index range into contiguous chunks, a few per thread, which the calling thread
- * and the workers take in turn from a shared counter. Hand-off is a volatile generation counter that workers spin on briefly before parking, so a decode
- * step's hundreds of small parallel sections cost microseconds each and allocate nothing.
+ * and the workers take in turn from a shared counter. Hand-off is a volatile generation counter that workers spin
+ * on briefly before parking, so a decode step's hundreds of small parallel sections cost microseconds each and
+ * allocate nothing.
  *
  * <p>Calls from inside a running task (or while another caller holds the pool) run inline on the caller, so
  * nesting cannot deadlock.
