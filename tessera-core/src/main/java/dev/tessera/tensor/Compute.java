@@ -65,7 +65,8 @@ public final class Compute implements AutoCloseable {
     }
 
     private void run() {
-        // Row blocks of 8 keep the register tiles (8 rows in decode on AVX-512, 4 otherwise) whole in every chunk.
+        // Chunks on multiples of 8 rows keep the register tiles (8 rows in decode on AVX-512, 4 otherwise) whole;
+        // only the end of the range or a matrix edge inside a fused product leaves a shorter tile.
         pool.forRange(product.totalRows, 8, product);
     }
 

@@ -25,20 +25,12 @@ public class MatmulBench extends ProductBench {
     @Param({"BF16", "F16", "F32"})
     public String format;
 
-    @Param({"1", "2"})
-    public int threads;
-
     @Param({"1", "32"})
     public int tokens;
 
     @Override
     String shape() {
         return shape;
-    }
-
-    @Override
-    int threads() {
-        return threads;
     }
 
     @Override

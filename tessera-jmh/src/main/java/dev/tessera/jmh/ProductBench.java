@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -20,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What every weight-product benchmark shares: a random matrix of {@link #shape()} built by the subclass in its
- * format, a pool of {@link #threads()} threads, {@link #tokens()} random input vectors, and the timed
+ * format, a pool of {@link #threads} threads, {@link #tokens()} random input vectors, and the timed
  * {@code Compute.matmul} over all rows.
  */
 @State(Scope.Benchmark)
@@ -30,6 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:ObjectAlignmentInBytes=64"})
 public abstract class ProductBench {
+    /** Every weight benchmark runs on one core and on two. */
+    @Param({"1", "2"})
+    public int threads;
+
     Arena arena;
     Matrix w;
     Compute compute;
@@ -38,8 +43,6 @@ public abstract class ProductBench {
 
     /** "rows x cols". */
     abstract String shape();
-
-    abstract int threads();
 
     abstract int tokens();
 
@@ -54,7 +57,7 @@ public abstract class ProductBench {
         arena = Arena.ofShared();
         SplittableRandom r = new SplittableRandom(1);
         w = build(rows, cols, arena, r);
-        compute = new Compute(threads());
+        compute = new Compute(threads);
         x = new float[cols * tokens()];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextDouble(-1, 1);

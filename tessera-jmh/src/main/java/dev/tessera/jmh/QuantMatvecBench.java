@@ -27,20 +27,12 @@ public class QuantMatvecBench extends ProductBench {
     @Param({"Q8", "Q4"})
     public String format;
 
-    @Param({"1", "2"})
-    public int threads;
-
     @Param({"1", "128"})
     public int tokens;
 
     @Override
     String shape() {
         return shape;
-    }
-
-    @Override
-    int threads() {
-        return threads;
     }
 
     @Override

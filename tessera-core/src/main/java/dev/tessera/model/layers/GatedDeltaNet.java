@@ -7,7 +7,6 @@ import dev.tessera.tensor.Kernels;
 import dev.tessera.tensor.Matrix;
 import dev.tessera.tensor.ScalarKernels;
 import dev.tessera.tensor.WorkerPool;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Gated DeltaNet linear attention, Qwen3.5's "linear_attention" layer (ARCHITECTURES.md §3.3). For each token:
@@ -107,7 +106,7 @@ public final class GatedDeltaNet {
      */
     public void forward(Compute compute, float[] a, int n, int hidden, ConvState conv, RecurrentState rec,
                         Scratch s, Form form, float[] out) {
-        s.ensure(n, this, compute.threads());
+        s.ensure(n, this);
         s.mats[0] = wqkv;
         s.mats[1] = wz;
         s.mats[2] = wb;
@@ -338,16 +337,15 @@ public final class GatedDeltaNet {
         float[] a = new float[0];
         float[] beta = new float[0];
         float[] g = new float[0];
-        Workspace[] workspaces = new Workspace[0];
-        /** 1 while a {@link HeadTask} call holds the workspace of the same index. */
-        AtomicIntegerArray inUse = new AtomicIntegerArray(0);
+        /** Each thread's own workspace: the heads of a section run on several threads, a few chunks each. */
+        private final ThreadLocal<Workspace> workspace = new ThreadLocal<>();
         final Matrix[] mats = new Matrix[4];
         final float[][] outs = new float[4][];
         final int[] strides = new int[4];
         final PrepTask prep = new PrepTask(this);
         final HeadTask heads = new HeadTask(this);
 
-        void ensure(int n, GatedDeltaNet l, int threads) {
+        void ensure(int n, GatedDeltaNet l) {
             if (mixed.length < n * l.convDim) {
                 mixed = new float[n * l.convDim];
                 x = new float[n * l.convDim];
@@ -362,13 +360,16 @@ public final class GatedDeltaNet {
                 beta = new float[n * l.nv];
                 g = new float[n * l.nv];
             }
-            if (workspaces.length < threads || workspaces[0].dk != l.dk || workspaces[0].dv != l.dv) {
-                workspaces = new Workspace[threads];
-                inUse = new AtomicIntegerArray(threads);
-                for (int i = 0; i < threads; i++) {
-                    workspaces[i] = new Workspace(l.dk, l.dv);
-                }
+        }
+
+        /** The calling thread's workspace for {@code l}'s head sizes, made on its first use. */
+        Workspace workspace(GatedDeltaNet l) {
+            Workspace w = workspace.get();
+            if (w == null || w.dk != l.dk || w.dv != l.dv) {
+                w = new Workspace(l.dk, l.dv);
+                workspace.set(w);
             }
+            return w;
         }
     }
 
@@ -395,11 +396,7 @@ public final class GatedDeltaNet {
         }
     }
 
-    /**
-     * Value heads in parallel: each head's state is independent. The pool runs at most one {@code run} per thread at
-     * a time (a thread may take several chunks in turn), so each call claims one of the {@code threads} workspaces
-     * for its duration.
-     */
+    /** Value heads in parallel: each head's state is independent; each thread works in its own workspace. */
     static final class HeadTask implements WorkerPool.RangeTask {
         private final Scratch s;
         private GatedDeltaNet layer;
@@ -420,24 +417,9 @@ public final class GatedDeltaNet {
 
         @Override
         public void run(int from, int to) {
-            int slot = claim();
-            try {
-                for (int j = from; j < to; j++) {
-                    layer.head(j, n, rec, chunked, s, s.workspaces[slot]);
-                }
-            } finally {
-                s.inUse.set(slot, 0);
-            }
-        }
-
-        private int claim() {
-            while (true) {
-                for (int i = 0; i < s.workspaces.length; i++) {
-                    if (s.inUse.compareAndSet(i, 0, 1)) {
-                        return i;
-                    }
-                }
-                Thread.onSpinWait();
+            Workspace w = s.workspace(layer);
+            for (int j = from; j < to; j++) {
+                layer.head(j, n, rec, chunked, s, w);
             }
         }
     }
