@@ -8,6 +8,8 @@ package dev.tessera.tensor;
 public final class Compute implements AutoCloseable {
     private final WorkerPool pool;
     private final FusedProduct product = new FusedProduct();
+    /** The current prefill product's inputs, copied to cache-line-aligned rows ({@link #alignInputs}). */
+    private float[] aligned = new float[0];
 
     public Compute(int threads) {
         this.pool = new WorkerPool(threads);
@@ -65,9 +67,38 @@ public final class Compute implements AutoCloseable {
     }
 
     private void run() {
+        if (PanelGemm.worthIt(product.n)) {
+            alignInputs();
+        }
         // Chunks on multiples of 8 rows keep the register tiles (8 rows in decode on AVX-512, 4 otherwise) whole;
         // only the end of the range or a matrix edge inside a fused product leaves a shorter tile.
         pool.forRange(product.totalRows, 8, product);
+    }
+
+    /**
+     * Copies a many-token product's inputs so that every token's row starts on a cache line (rows at whole-vector
+     * strides, {@link PanelGemm#PAD} floats in, under the launcher's 64-byte object alignment): the prefill tiles then
+     * never load a vector split across two lines. Same values, same order, so the same results. The copy is one pass
+     * over the inputs per product, against {@code rows ×} more reads of them in the product (a 10496-column input of
+     * 128 tokens is 5.4 MB once). Measured on the tile alone: 103 → 113 GFLOP/s with aligned inputs.
+     */
+    private void alignInputs() {
+        FusedProduct p = product;
+        int cols = 0;
+        for (int i = 0; i < p.count; i++) {
+            cols = Math.max(cols, p.ws[i].cols());
+        }
+        int stride = PanelGemm.stride(cols);
+        int size = PanelGemm.PAD + p.n * stride;
+        if (aligned.length < size) {
+            aligned = new float[size];
+        }
+        for (int t = 0; t < p.n; t++) {
+            System.arraycopy(p.x, p.xOff + t * p.xStride, aligned, PanelGemm.PAD + t * stride, cols);
+        }
+        p.x = aligned;
+        p.xOff = PanelGemm.PAD;
+        p.xStride = stride;
     }
 
     /** Parallel loop over [0, n) for model code (heads, tokens). */

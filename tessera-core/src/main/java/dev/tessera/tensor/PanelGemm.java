@@ -55,10 +55,10 @@ final class PanelGemm {
      * put every panel row (at a stride of whole vectors) and every accumulator on a cache line, and no 512-bit load
      * splits across two lines. With other alignments the data sits where it lands, as before; results are the same.
      */
-    private static final int PAD = 12;
+    static final int PAD = 12;
 
     /** Panel row stride: whole cache lines, so aligned rows stay aligned. */
-    private static int stride(int cols) {
+    static int stride(int cols) {
         return (cols + 15) & ~15;
     }
 
