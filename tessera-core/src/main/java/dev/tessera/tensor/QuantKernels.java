@@ -49,14 +49,16 @@ public final class QuantKernels {
     private static final int L = F.length();
     static final boolean SIMD = L == 8 || L == 16;
     private static final VectorSpecies<Byte> B = SIMD ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    /** Two vectors' worth of int8 weights in one load ({@link #q8tile8x1}). */
+    private static final VectorSpecies<Byte> B2 = SIMD ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 16)) : null;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Weight vectors per block of 32. */
     private static final int VPB = BLOCK / L;
     /** Int4: vectors per half block (16 bytes hold 32 nibbles). */
     private static final int CH = 16 / L;
     private static final int TOKEN_TILE = L >= 16 ? 4 : 2;
-    /** Rows per one-token tile: 8 on AVX-512 (32 registers), 4 on AVX2 ({@link #q8tile8x1}). */
-    private static final int DECODE_ROWS = L >= 16 ? 8 : 4;
+    /** Rows per one-token tile ({@link #q8tile8x1}). */
+    private static final int DECODE_ROWS = 8;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private static final ThreadLocal<float[]> DEINTERLEAVED = ThreadLocal.withInitial(() -> new float[0]);
@@ -135,8 +137,8 @@ public final class QuantKernels {
     }
 
     /**
-     * Int8: decode uses 8-row tiles on AVX-512 ({@link #q8tile8x1}) and 4-row tiles otherwise (independent fma
-     * chains, one weight stream per row); the 2-to-15-token prefill tiles use 2 rows ×
+     * Int8: decode uses 8-row tiles ({@link #q8tile8x1}; independent fma chains, one weight stream per row) and a
+     * 4-row tile for what is left of the range; the 2-to-15-token prefill tiles use 2 rows ×
      * {@link #TOKEN_TILE} inputs (8 accumulators on AVX-512, 4 on AVX2), since a 4 × 4 tile's inlined Vector API
      * code exceeds C2's node budget and runs ~10× slower (measured). Full blocks read activations from {@code xb} (the de-interleaved copy for Q4), the partial last
      * block from the original {@code xt}. Int8 and int4 have separate tile code: one method holding both formats'
@@ -153,9 +155,9 @@ public final class QuantKernels {
         int spr = scalesPerRow(cols);
         float[] sc = scaleBuffer(DECODE_ROWS * spr);
         int r = rowFrom;
-        if (n == 1 && DECODE_ROWS == 8) {
-            for (; r + 8 <= rowTo; r += 8) {
-                widenScales(scales, (long) r * spr, 8 * spr, sc);
+        if (n == 1) {
+            for (; r + DECODE_ROWS <= rowTo; r += DECODE_ROWS) {
+                widenScales(scales, (long) r * spr, DECODE_ROWS * spr, sc);
                 q8tile8x1(q, scales, sc, cols, r, xb, xbOff, xt, xtOff, out, outOff + r);
             }
         }
@@ -263,51 +265,72 @@ public final class QuantKernels {
     }
 
     /**
-     * Decode on AVX-512: eight rows at once, eight weight streams in flight and one activation load per eight
-     * products. Each row's accumulator sees the same products in the same order as in {@link #q8tile4x1}, so the
-     * result is bit-identical to it (and to {@link PanelGemm}); what changes is speed. Measured with 2 threads on
-     * 671 MB of int8 rows, interleaved runs: 1024 columns 8.0 → 10.2 GB/s, 2560 columns 10.7 → 11.5 GB/s. AVX2 keeps
-     * four rows: eight accumulators, eight broadcast scales and the input would not fit its 16 registers.
+     * Decode: eight rows at once, eight weight streams in flight and one activation load per eight products. Each
+     * step loads {@code 2L} bytes of a row at once (a whole block on AVX-512, half of one on AVX2) and widens its two
+     * halves, so half as many loads, bounds checks and address computations per weight as one {@code L}-byte load per
+     * vector, and one scale broadcast per step instead of eight held across the block (which AVX2's 16 registers could
+     * not keep beside eight accumulators). Each row's accumulator sees the same products in the same order as in
+     * {@link #q8tile4x1}, so the result is bit-identical to it (and to {@link PanelGemm}). Measured with 2 threads
+     * over 671 MB of int8 rows (2560 columns): AVX2 code (-XX:UseAVX=2) 5.8 GB/s with 4-row, {@code L}-byte tiles →
+     * 8.7–9.2 GB/s; AVX-512 11.4–12.0 → 12.5–12.6 GB/s, and within noise at 1024 and 10496 columns. End to end
+     * (interleaved, Qwen3.5-0.8B int8hu decode): AVX2 code 7.7–8.9 → 9.9–12.4 tok/s; AVX-512 within noise. The widening
+     * stays written out here: moved into helpers taking a {@code ByteVector}, {@code convertShape} became a virtual
+     * call and decode ran at 1 tok/s.
      */
     private static void q8tile8x1(MemorySegment q, MemorySegment scales, float[] sc, int cols, int r,
                                   float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
         long rb = cols;
         int spr = scalesPerRow(cols);
         long b0 = r * rb;
-        int nb = cols / BLOCK;
+        int full = cols / BLOCK * BLOCK;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int b = 0; b < nb; b++) {
-            FloatVector c0 = FloatVector.broadcast(F, sc[b]);
-            FloatVector c1 = FloatVector.broadcast(F, sc[spr + b]);
-            FloatVector c2 = FloatVector.broadcast(F, sc[2 * spr + b]);
-            FloatVector c3 = FloatVector.broadcast(F, sc[3 * spr + b]);
-            FloatVector c4 = FloatVector.broadcast(F, sc[4 * spr + b]);
-            FloatVector c5 = FloatVector.broadcast(F, sc[5 * spr + b]);
-            FloatVector c6 = FloatVector.broadcast(F, sc[6 * spr + b]);
-            FloatVector c7 = FloatVector.broadcast(F, sc[7 * spr + b]);
-            for (int v = 0; v < VPB; v++) {
-                FloatVector xv = FloatVector.fromArray(F, xb, xbo + b * BLOCK + v * L);
-                long p = b0 + b * BLOCK + v * L;
-                a0 = q8(q, p, c0).fma(xv, a0);
-                a1 = q8(q, p + rb, c1).fma(xv, a1);
-                a2 = q8(q, p + 2 * rb, c2).fma(xv, a2);
-                a3 = q8(q, p + 3 * rb, c3).fma(xv, a3);
-                a4 = q8(q, p + 4 * rb, c4).fma(xv, a4);
-                a5 = q8(q, p + 5 * rb, c5).fma(xv, a5);
-                a6 = q8(q, p + 6 * rb, c6).fma(xv, a6);
-                a7 = q8(q, p + 7 * rb, c7).fma(xv, a7);
-            }
+        for (int c = 0; c < full; c += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
+            FloatVector x1 = FloatVector.fromArray(F, xb, xbo + c + L);
+            int si = c / BLOCK;
+            long p = b0 + c;
+            ByteVector w = ByteVector.fromMemorySegment(B2, q, p, LE);
+            FloatVector s = FloatVector.broadcast(F, sc[si]);
+            a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a0);
+            a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a0);
+            w = ByteVector.fromMemorySegment(B2, q, p + rb, LE);
+            s = FloatVector.broadcast(F, sc[spr + si]);
+            a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a1);
+            a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a1);
+            w = ByteVector.fromMemorySegment(B2, q, p + 2 * rb, LE);
+            s = FloatVector.broadcast(F, sc[2 * spr + si]);
+            a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a2);
+            a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a2);
+            w = ByteVector.fromMemorySegment(B2, q, p + 3 * rb, LE);
+            s = FloatVector.broadcast(F, sc[3 * spr + si]);
+            a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a3);
+            a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a3);
+            w = ByteVector.fromMemorySegment(B2, q, p + 4 * rb, LE);
+            s = FloatVector.broadcast(F, sc[4 * spr + si]);
+            a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a4);
+            a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a4);
+            w = ByteVector.fromMemorySegment(B2, q, p + 5 * rb, LE);
+            s = FloatVector.broadcast(F, sc[5 * spr + si]);
+            a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a5);
+            a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a5);
+            w = ByteVector.fromMemorySegment(B2, q, p + 6 * rb, LE);
+            s = FloatVector.broadcast(F, sc[6 * spr + si]);
+            a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a6);
+            a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a6);
+            w = ByteVector.fromMemorySegment(B2, q, p + 7 * rb, LE);
+            s = FloatVector.broadcast(F, sc[7 * spr + si]);
+            a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a7);
+            a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a7);
         }
-        int from = nb * BLOCK;
         long s0 = (long) r * spr;
-        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + rb, scales, s0 + spr, from, cols, xt, xto);
-        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 2 * rb, scales, s0 + 2 * spr, from, cols, xt, xto);
-        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 3 * rb, scales, s0 + 3 * spr, from, cols, xt, xto);
-        out[o + 4] = a4.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 4 * rb, scales, s0 + 4 * spr, from, cols, xt, xto);
-        out[o + 5] = a5.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 5 * rb, scales, s0 + 5 * spr, from, cols, xt, xto);
-        out[o + 6] = a6.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 6 * rb, scales, s0 + 6 * spr, from, cols, xt, xto);
-        out[o + 7] = a7.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 7 * rb, scales, s0 + 7 * spr, from, cols, xt, xto);
+        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, full, cols, xt, xto);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + rb, scales, s0 + spr, full, cols, xt, xto);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 2 * rb, scales, s0 + 2 * spr, full, cols, xt, xto);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 3 * rb, scales, s0 + 3 * spr, full, cols, xt, xto);
+        out[o + 4] = a4.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 4 * rb, scales, s0 + 4 * spr, full, cols, xt, xto);
+        out[o + 5] = a5.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 5 * rb, scales, s0 + 5 * spr, full, cols, xt, xto);
+        out[o + 6] = a6.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 6 * rb, scales, s0 + 6 * spr, full, cols, xt, xto);
+        out[o + 7] = a7.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 7 * rb, scales, s0 + 7 * spr, full, cols, xt, xto);
     }
 
     /** Two rows × two inputs (prefill on AVX2, and the odd pair of tokens). */
