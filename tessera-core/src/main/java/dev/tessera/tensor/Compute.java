@@ -70,7 +70,7 @@ public final class Compute implements AutoCloseable {
         if (PanelGemm.worthIt(product.n)) {
             alignInputs();
         }
-        // Chunks on multiples of 8 rows keep the register tiles (8 rows in decode on AVX-512, 4 otherwise) whole;
+        // Chunks on multiples of 8 rows keep the register tiles (8 rows in decode, 4 in prefill panels) whole;
         // only the end of the range or a matrix edge inside a fused product leaves a shorter tile.
         pool.forRange(product.totalRows, 8, product);
     }
