@@ -8,7 +8,10 @@ package dev.tessera.tensor;
 public final class Compute implements AutoCloseable {
     private final WorkerPool pool;
     private final FusedProduct product = new FusedProduct();
-    /** The current prefill product's inputs, copied to cache-line-aligned rows ({@link #alignInputs}). */
+    /**
+     * The current prefill product's inputs, copied to cache-line-aligned rows ({@link #alignInputs}); kept between
+     * products, it grows to the largest chunk × input width seen (5.4 MB for 128 tokens × 10496 columns).
+     */
     private float[] aligned = new float[0];
 
     public Compute(int threads) {

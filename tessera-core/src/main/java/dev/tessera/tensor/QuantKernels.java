@@ -267,15 +267,16 @@ public final class QuantKernels {
     /**
      * Decode: eight rows at once, eight weight streams in flight and one activation load per eight products. Each
      * step loads {@code 2L} bytes of a row at once (a whole block on AVX-512, half of one on AVX2) and widens its two
-     * halves, so half as many loads, bounds checks and address computations per weight as one {@code L}-byte load per
-     * vector, and one scale broadcast per step instead of eight held across the block (which AVX2's 16 registers could
-     * not keep beside eight accumulators). Each row's accumulator sees the same products in the same order as in
-     * {@link #q8tile4x1}, so the result is bit-identical to it (and to {@link PanelGemm}). Measured with 2 threads
+     * halves: half the weight loads (C2 still checks bounds about once per vector and extracts the upper half with
+     * two shuffles), and one scale broadcast per step instead of eight held across the block (which AVX2's 16
+     * registers could not keep beside eight accumulators). Each row's accumulator sees the same products in the
+     * same order as in {@link #q8tile4x1}, so the result is bit-identical to it (and to {@link PanelGemm}). Measured
+     * with 2 threads
      * over 671 MB of int8 rows (2560 columns): AVX2 code (-XX:UseAVX=2) 5.8 GB/s with 4-row, {@code L}-byte tiles →
      * 8.7–9.2 GB/s; AVX-512 11.4–12.0 → 12.5–12.6 GB/s, and within noise at 1024 and 10496 columns. End to end
      * (interleaved, Qwen3.5-0.8B int8hu decode): AVX2 code 7.7–8.9 → 9.9–12.4 tok/s; AVX-512 within noise. The widening
-     * stays written out here: moved into helpers taking a {@code ByteVector}, {@code convertShape} became a virtual
-     * call and decode ran at 1 tok/s.
+     * stays written out here: moved into helpers taking a {@code ByteVector}, decode ran at 1.2 tok/s (as when a
+     * tile's vectors get boxed).
      */
     private static void q8tile8x1(MemorySegment q, MemorySegment scales, float[] sc, int cols, int r,
                                   float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
