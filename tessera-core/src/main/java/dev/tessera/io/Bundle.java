@@ -132,6 +132,7 @@ public final class Bundle {
         private final Path dir;
         private final SafeTensorsFile file;
         private final Map<String, Integer> quantizedCols;
+        private final java.lang.foreign.Arena derived = java.lang.foreign.Arena.ofShared();
 
         /** @param quantizedCols module → columns of its quantized matrix (from the metadata) */
         public BundleWeights(Path dir, SafeTensorsFile file, Map<String, Integer> quantizedCols) {
@@ -173,8 +174,14 @@ public final class Bundle {
         }
 
         @Override
+        public java.lang.foreign.Arena derivedArena() {
+            return derived;
+        }
+
+        @Override
         public void close() {
             file.close();
+            derived.close();
         }
     }
 }

@@ -57,7 +57,8 @@ public final class QuantizedWeights {
             throw new TesseraException.InvalidInput("quantized matrix '" + module + "' in " + w.describe() + ": planes "
                     + q.shapeString() + " / " + s.shapeString() + " do not fit " + actualCols + " columns of int" + bits);
         }
-        return bits == 8 ? new Q8Matrix(module, rows, actualCols, q.data(), s.data())
+        // Int8 runs on the tiled layout (Q8Matrix): one copy of the values at load, the scales stay views.
+        return bits == 8 ? new Q8Matrix(module, rows, actualCols, q.data(), s.data()).tiled(w.derivedArena())
                 : new Q4Matrix(module, rows, actualCols, q.data(), s.data());
     }
 }

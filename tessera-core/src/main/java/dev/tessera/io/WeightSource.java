@@ -36,6 +36,15 @@ public interface WeightSource extends AutoCloseable {
     }
 
     /**
+     * Memory for what a source derives from its tensors to run them (the tiled copy of an int8 matrix,
+     * {@link dev.tessera.tensor.Q8Matrix#tiled}), released with the source; by default an automatic arena, released
+     * once nothing refers to it.
+     */
+    default java.lang.foreign.Arena derivedArena() {
+        return java.lang.foreign.Arena.ofAuto();
+    }
+
+    /**
      * Columns of a quantized module's matrix when the planes alone cannot tell (int4 packs two columns a byte, so an
      * odd width is ambiguous); 0 = derive from the planes. Bundles answer from their metadata.
      */

@@ -78,8 +78,8 @@ final class PanelGemm {
      * {@code out[outOff + t·outStride + r] = W[r]·x_t} for rows {@code [rowFrom, rowTo)} and {@code n} tokens of a
      * {@link Q8Matrix}'s planes.
      */
-    static void matmulQ8(MemorySegment q, MemorySegment scales, int cols, float[] x, int xOff, int xStride, int n,
-                       float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+    static void matmulQ8(MemorySegment q, MemorySegment scales, int cols, int tiledRows, float[] x, int xOff, int xStride,
+                         int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
         Buffers buf = BUFFERS.get();
         int ps = stride(cols);
         if (buf.panel.length < PAD + PANEL * ps) {
@@ -94,7 +94,7 @@ final class PanelGemm {
         int vectorCols = cols / QuantKernels.BLOCK * QuantKernels.BLOCK;
         for (int r0 = rowFrom; r0 < rowTo; r0 += PANEL) {
             int rows = Math.min(PANEL, rowTo - r0);
-            stageQ8(q, scales, cols, r0, rows, panel, ps);
+            stageQ8(q, scales, cols, tiledRows, r0, rows, panel, ps);
             int paddedRows = (rows + 3) & ~3;
             java.util.Arrays.fill(panel, PAD + rows * ps, PAD + paddedRows * ps, 0f);
             for (int t0 = 0; t0 < n; t0 += TOKEN_GROUP) {
@@ -157,23 +157,25 @@ final class PanelGemm {
     // ---------------------------------------------------------------- staging
 
     /** int8 × its block's fp16 scale, vector by vector, with the one-token kernel's own loaders. */
-    private static void stageQ8(MemorySegment q, MemorySegment scales, int cols, int r0, int rows, float[] panel, int ps) {
+    private static void stageQ8(MemorySegment q, MemorySegment scales, int cols, int tiledRows, int r0, int rows,
+                                float[] panel, int ps) {
         int spr = QuantKernels.scalesPerRow(cols);
         float[] sc = QuantKernels.scaleBuffer(rows * spr);
         QuantKernels.widenScales(scales, (long) r0 * spr, rows * spr, sc);
         int full = cols / QuantKernels.BLOCK;
         for (int r = 0; r < rows; r++) {
-            long base = (long) (r0 + r) * cols;
+            long base = QuantKernels.q8Base(tiledRows, cols, r0 + r);
+            long step = QuantKernels.q8Step(tiledRows, r0 + r);
             int dst = PAD + r * ps;
             for (int b = 0; b < full; b++) {
                 FloatVector sv = FloatVector.broadcast(F, sc[r * spr + b]);
                 for (int v = 0; v < QuantKernels.BLOCK; v += L) {
-                    int c = b * QuantKernels.BLOCK + v;
-                    QuantKernels.q8(q, base + c, sv).intoArray(panel, dst + c);
+                    QuantKernels.q8(q, base + b * step + v, sv).intoArray(panel, dst + b * QuantKernels.BLOCK + v);
                 }
             }
+            long tail = QuantKernels.q8TailBase(tiledRows, cols, r0 + r);
             for (int c = full * QuantKernels.BLOCK; c < cols; c++) {
-                panel[dst + c] = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, base + c) * sc[r * spr + c / QuantKernels.BLOCK];
+                panel[dst + c] = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, tail + c) * sc[r * spr + c / QuantKernels.BLOCK];
             }
         }
     }

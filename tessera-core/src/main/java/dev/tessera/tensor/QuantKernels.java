@@ -96,19 +96,92 @@ public final class QuantKernels {
         }
     }
 
+    /** Row r of an int8 plane whose first {@code tiledRows} rows are tiled ({@link Q8Matrix}), dequantized into dst. */
+    static void rowQ8(MemorySegment q, MemorySegment scales, int cols, int tiledRows, int r, float[] dst, int dstOff) {
+        long base = q8Base(tiledRows, cols, r);
+        long step = q8Step(tiledRows, r);
+        long tail = q8TailBase(tiledRows, cols, r);
+        long sBase = (long) r * scalesPerRow(cols);
+        int full = cols / BLOCK * BLOCK;
+        for (int c = 0; c < cols; c++) {
+            long at = c < full ? base + (c / BLOCK) * step + c % BLOCK : tail + c;
+            dst[dstOff + c] = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at) * scale(scales, sBase + c / BLOCK);
+        }
+    }
+
+    // ---------------------------------------------------------------- int8 layout
+
+    /** Rows per tile of the tiled int8 layout ({@link Q8Matrix}). */
+    public static final int TILE_ROWS = 8;
+
+    /**
+     * Byte offset of column 0 of row r in an int8 plane whose first {@code tiledRows} rows (a multiple of
+     * {@link #TILE_ROWS}) are tiled: in a tile, each 32-column block holds the block of its 8 rows one after the
+     * other; the rows after the tiles are plain rows. Column {@code c < cols / 32 * 32} of the row is at
+     * {@code q8Base + (c / 32) · q8Step + c % 32}; later columns (a partial last block) at {@code q8TailBase + c}.
+     */
+    static long q8Base(int tiledRows, int cols, int r) {
+        return r < tiledRows ? (long) (r & -TILE_ROWS) * cols + (r & (TILE_ROWS - 1)) * BLOCK : (long) r * cols;
+    }
+
+    /** Bytes from one 32-column block of row r to its next. */
+    static long q8Step(int tiledRows, int r) {
+        return r < tiledRows ? TILE_ROWS * BLOCK : BLOCK;
+    }
+
+    /** Column {@code c} of the partial last block of row r is at {@code q8TailBase + c}. */
+    static long q8TailBase(int tiledRows, int cols, int r) {
+        if (r >= tiledRows) {
+            return (long) r * cols;
+        }
+        int full = cols / BLOCK * BLOCK;
+        return (long) (r & -TILE_ROWS) * cols + (long) full * TILE_ROWS + (r & (TILE_ROWS - 1)) * (cols - full) - full;
+    }
+
+    /**
+     * Copies a row-major int8 plane of {@code [rows, cols]} into the tiled layout ({@code src} and {@code dst} may be
+     * the same segment: each tile is read whole before it is written).
+     */
+    static void tile(MemorySegment src, MemorySegment dst, int rows, int cols) {
+        int tiles = rows / TILE_ROWS;
+        int full = cols / BLOCK * BLOCK;
+        java.util.stream.IntStream.range(0, tiles).parallel().forEach(t -> {
+            byte[] in = new byte[TILE_ROWS * cols];
+            byte[] outb = new byte[TILE_ROWS * cols];
+            long at = (long) t * TILE_ROWS * cols;
+            MemorySegment.copy(src, java.lang.foreign.ValueLayout.JAVA_BYTE, at, in, 0, in.length);
+            int o = 0;
+            for (int b = 0; b < full; b += BLOCK) {
+                for (int j = 0; j < TILE_ROWS; j++) {
+                    System.arraycopy(in, j * cols + b, outb, o, BLOCK);
+                    o += BLOCK;
+                }
+            }
+            for (int j = 0; j < TILE_ROWS; j++) {
+                System.arraycopy(in, j * cols + full, outb, o, cols - full);
+                o += cols - full;
+            }
+            MemorySegment.copy(outb, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, at, outb.length);
+        });
+        long done = (long) tiles * TILE_ROWS * cols;
+        if (src != dst && done < (long) rows * cols) {
+            MemorySegment.copy(src, done, dst, done, (long) rows * cols - done);
+        }
+    }
+
     // ---------------------------------------------------------------- products
 
-    static void matmulQ8(MemorySegment q, MemorySegment scales, int cols, float[] x, int xOff, int xStride, int n,
-                         float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+    static void matmulQ8(MemorySegment q, MemorySegment scales, int cols, int tiledRows, float[] x, int xOff, int xStride,
+                         int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
         if (!SIMD) {
-            scalarMatmul(KIND_Q8, q, scales, cols, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
+            scalarMatmulQ8(q, scales, cols, tiledRows, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
             return;
         }
         if (PanelGemm.worthIt(n)) {
-            PanelGemm.matmulQ8(q, scales, cols, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
+            PanelGemm.matmulQ8(q, scales, cols, tiledRows, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
             return;
         }
-        matmul(KIND_Q8, q, scales, cols, x, xOff, xStride, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
+        matmul(KIND_Q8, q, scales, cols, tiledRows, x, xOff, xStride, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
     }
 
     static void matmulQ4(MemorySegment q, MemorySegment scales, int cols, float[] x, int xOff, int xStride, int n,
@@ -133,7 +206,7 @@ public final class QuantKernels {
                 }
             }
         }
-        matmul(KIND_Q4, q, scales, cols, xp, 0, full, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
+        matmul(KIND_Q4, q, scales, cols, 0, xp, 0, full, x, xOff, xStride, n, out, outOff, outStride, rowFrom, rowTo);
     }
 
     /**
@@ -145,7 +218,7 @@ public final class QuantKernels {
      * vector code grows past C2's inlining node budget (a weight load left as a real call boxes its vectors and runs
      * an order of magnitude slower).
      */
-    private static void matmul(int kind, MemorySegment q, MemorySegment scales, int cols,
+    private static void matmul(int kind, MemorySegment q, MemorySegment scales, int cols, int tiledRows,
                                float[] xb, int xbOff, int xbStride, float[] xt, int xtOff, int xtStride, int n,
                                float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
         if (kind == KIND_Q4) {
@@ -156,9 +229,13 @@ public final class QuantKernels {
         float[] sc = scaleBuffer(DECODE_ROWS * spr);
         int r = rowFrom;
         if (n == 1) {
+            // A tiled 8-row tile starts on a tile boundary (work is split on them; this only guards other callers).
+            for (; r < rowTo && r < tiledRows && (r & (TILE_ROWS - 1)) != 0; r++) {
+                out[outOff + r] = q8dot(q, scales, cols, tiledRows, r, xb, xbOff, xt, xtOff);
+            }
             for (; r + DECODE_ROWS <= rowTo; r += DECODE_ROWS) {
                 widenScales(scales, (long) r * spr, DECODE_ROWS * spr, sc);
-                q8tile8x1(q, scales, sc, cols, r, xb, xbOff, xt, xtOff, out, outOff + r);
+                q8tile8x1(q, scales, sc, cols, tiledRows, r, xb, xbOff, xt, xtOff, out, outOff + r);
             }
         }
         for (; r + 4 <= rowTo; r += 4) {
@@ -167,24 +244,24 @@ public final class QuantKernels {
             if (TOKEN_TILE == 4) {
                 for (; t + 4 <= n; t += 4) {
                     int xo = xbOff + t * xbStride, to = xtOff + t * xtStride, o = outOff + t * outStride + r;
-                    q8tile2x4(q, scales, sc, 0, cols, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
-                    q8tile2x4(q, scales, sc, 2 * spr, cols, r + 2, xb, xo, xbStride, xt, to, xtStride, out, o + 2, outStride);
+                    q8tile2x4(q, scales, sc, 0, cols, tiledRows, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
+                    q8tile2x4(q, scales, sc, 2 * spr, cols, tiledRows, r + 2, xb, xo, xbStride, xt, to, xtStride, out, o + 2, outStride);
                 }
             }
             for (; t + 2 <= n; t += 2) {
                 int xo = xbOff + t * xbStride, to = xtOff + t * xtStride, o = outOff + t * outStride + r;
-                q8tile2x2(q, scales, sc, 0, cols, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
-                q8tile2x2(q, scales, sc, 2 * spr, cols, r + 2, xb, xo, xbStride, xt, to, xtStride, out, o + 2, outStride);
+                q8tile2x2(q, scales, sc, 0, cols, tiledRows, r, xb, xo, xbStride, xt, to, xtStride, out, o, outStride);
+                q8tile2x2(q, scales, sc, 2 * spr, cols, tiledRows, r + 2, xb, xo, xbStride, xt, to, xtStride, out, o + 2, outStride);
             }
             for (; t < n; t++) {
                 int xo = xbOff + t * xbStride, to = xtOff + t * xtStride, o = outOff + t * outStride + r;
-                q8tile4x1(q, scales, sc, 0, cols, r, xb, xo, xt, to, out, o);
+                q8tile4x1(q, scales, sc, 0, cols, tiledRows, r, xb, xo, xt, to, out, o);
             }
         }
         for (; r < rowTo; r++) {
             for (int t = 0; t < n; t++) {
                 int xo = xbOff + t * xbStride, to = xtOff + t * xtStride;
-                out[outOff + t * outStride + r] = q8dot(q, scales, cols, r, xb, xo, xt, to);
+                out[outOff + t * outStride + r] = q8dot(q, scales, cols, tiledRows, r, xb, xo, xt, to);
             }
         }
     }
@@ -236,11 +313,12 @@ public final class QuantKernels {
         return ((FloatVector) ByteVector.fromMemorySegment(B, q, off, LE).convertShape(VectorOperators.B2F, F, 0)).mul(sv);
     }
 
-    private static void q8tile4x1(MemorySegment q, MemorySegment scales, float[] sc, int so, int cols, int r,
-                                  float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
-        long rb = cols;
+    private static void q8tile4x1(MemorySegment q, MemorySegment scales, float[] sc, int so, int cols, int tiledRows,
+                                  int r, float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
         int spr = scalesPerRow(cols);
-        long b0 = r * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
+        long b0 = q8Base(tiledRows, cols, r), b1 = q8Base(tiledRows, cols, r + 1);
+        long b2 = q8Base(tiledRows, cols, r + 2), b3 = q8Base(tiledRows, cols, r + 3);
+        long t0 = q8Step(tiledRows, r), t1 = q8Step(tiledRows, r + 1), t2 = q8Step(tiledRows, r + 2), t3 = q8Step(tiledRows, r + 3);
         long s0 = (long) r * spr, s1 = s0 + spr, s2 = s1 + spr, s3 = s2 + spr;
         int nb = cols / BLOCK;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -251,17 +329,23 @@ public final class QuantKernels {
             FloatVector c3 = FloatVector.broadcast(F, sc[so + 3 * spr + b]);
             for (int v = 0; v < VPB; v++) {
                 FloatVector xv = FloatVector.fromArray(F, xb, xbo + b * BLOCK + v * L);
-                a0 = q8(q, b0 + b * BLOCK + v * L, c0).fma(xv, a0);
-                a1 = q8(q, b1 + b * BLOCK + v * L, c1).fma(xv, a1);
-                a2 = q8(q, b2 + b * BLOCK + v * L, c2).fma(xv, a2);
-                a3 = q8(q, b3 + b * BLOCK + v * L, c3).fma(xv, a3);
+                a0 = q8(q, b0 + b * t0 + v * L, c0).fma(xv, a0);
+                a1 = q8(q, b1 + b * t1 + v * L, c1).fma(xv, a1);
+                a2 = q8(q, b2 + b * t2 + v * L, c2).fma(xv, a2);
+                a3 = q8(q, b3 + b * t3 + v * L, c3).fma(xv, a3);
             }
         }
         int from = nb * BLOCK;
-        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, xto);
-        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b2, scales, s2, from, cols, xt, xto);
-        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b3, scales, s3, from, cols, xt, xto);
+        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, xto);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 2, scales, s2, from, cols, xt, xto);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 3, scales, s3, from, cols, xt, xto);
+    }
+
+    /** The partial last block of row r (int8), summed in column order. */
+    private static float tailQ8(MemorySegment q, int tiledRows, int r, MemorySegment scales, long sBase, int from, int cols,
+                                float[] x, int xo) {
+        return from == cols ? 0f : tailDot(KIND_Q8, q, q8TailBase(tiledRows, cols, r), scales, sBase, from, cols, x, xo);
     }
 
     /**
@@ -278,68 +362,72 @@ public final class QuantKernels {
      * stays written out here: moved into helpers taking a {@code ByteVector}, decode ran at 1.2 tok/s (as when a
      * tile's vectors get boxed).
      */
-    private static void q8tile8x1(MemorySegment q, MemorySegment scales, float[] sc, int cols, int r,
+    private static void q8tile8x1(MemorySegment q, MemorySegment scales, float[] sc, int cols, int tiledRows, int r,
                                   float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
-        long rb = cols;
         int spr = scalesPerRow(cols);
-        long b0 = r * rb;
-        int full = cols / BLOCK * BLOCK;
+        long base = q8Base(tiledRows, cols, r);
+        long step = q8Step(tiledRows, r);
+        long rb = r < tiledRows ? BLOCK : cols;  // from one row's block to the next row's
+        int nb = cols / BLOCK;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int c = 0; c < full; c += 2 * L) {
-            FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
-            FloatVector x1 = FloatVector.fromArray(F, xb, xbo + c + L);
-            int si = c / BLOCK;
-            long p = b0 + c;
-            ByteVector w = ByteVector.fromMemorySegment(B2, q, p, LE);
-            FloatVector s = FloatVector.broadcast(F, sc[si]);
-            a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a0);
-            a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a0);
-            w = ByteVector.fromMemorySegment(B2, q, p + rb, LE);
-            s = FloatVector.broadcast(F, sc[spr + si]);
-            a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a1);
-            a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a1);
-            w = ByteVector.fromMemorySegment(B2, q, p + 2 * rb, LE);
-            s = FloatVector.broadcast(F, sc[2 * spr + si]);
-            a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a2);
-            a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a2);
-            w = ByteVector.fromMemorySegment(B2, q, p + 3 * rb, LE);
-            s = FloatVector.broadcast(F, sc[3 * spr + si]);
-            a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a3);
-            a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a3);
-            w = ByteVector.fromMemorySegment(B2, q, p + 4 * rb, LE);
-            s = FloatVector.broadcast(F, sc[4 * spr + si]);
-            a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a4);
-            a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a4);
-            w = ByteVector.fromMemorySegment(B2, q, p + 5 * rb, LE);
-            s = FloatVector.broadcast(F, sc[5 * spr + si]);
-            a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a5);
-            a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a5);
-            w = ByteVector.fromMemorySegment(B2, q, p + 6 * rb, LE);
-            s = FloatVector.broadcast(F, sc[6 * spr + si]);
-            a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a6);
-            a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a6);
-            w = ByteVector.fromMemorySegment(B2, q, p + 7 * rb, LE);
-            s = FloatVector.broadcast(F, sc[7 * spr + si]);
-            a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a7);
-            a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a7);
+        for (int b = 0; b < nb; b++) {
+            for (int h = 0; h < BLOCK; h += 2 * L) {
+                int c = b * BLOCK + h;
+                FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
+                FloatVector x1 = FloatVector.fromArray(F, xb, xbo + c + L);
+                long p = base + b * step + h;
+                ByteVector w = ByteVector.fromMemorySegment(B2, q, p, LE);
+                FloatVector s = FloatVector.broadcast(F, sc[b]);
+                a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a0);
+                a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a0);
+                w = ByteVector.fromMemorySegment(B2, q, p + rb, LE);
+                s = FloatVector.broadcast(F, sc[spr + b]);
+                a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a1);
+                a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a1);
+                w = ByteVector.fromMemorySegment(B2, q, p + 2 * rb, LE);
+                s = FloatVector.broadcast(F, sc[2 * spr + b]);
+                a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a2);
+                a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a2);
+                w = ByteVector.fromMemorySegment(B2, q, p + 3 * rb, LE);
+                s = FloatVector.broadcast(F, sc[3 * spr + b]);
+                a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a3);
+                a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a3);
+                w = ByteVector.fromMemorySegment(B2, q, p + 4 * rb, LE);
+                s = FloatVector.broadcast(F, sc[4 * spr + b]);
+                a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a4);
+                a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a4);
+                w = ByteVector.fromMemorySegment(B2, q, p + 5 * rb, LE);
+                s = FloatVector.broadcast(F, sc[5 * spr + b]);
+                a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a5);
+                a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a5);
+                w = ByteVector.fromMemorySegment(B2, q, p + 6 * rb, LE);
+                s = FloatVector.broadcast(F, sc[6 * spr + b]);
+                a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a6);
+                a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a6);
+                w = ByteVector.fromMemorySegment(B2, q, p + 7 * rb, LE);
+                s = FloatVector.broadcast(F, sc[7 * spr + b]);
+                a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a7);
+                a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a7);
+            }
         }
+        int from = nb * BLOCK;
         long s0 = (long) r * spr;
-        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, full, cols, xt, xto);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + rb, scales, s0 + spr, full, cols, xt, xto);
-        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 2 * rb, scales, s0 + 2 * spr, full, cols, xt, xto);
-        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 3 * rb, scales, s0 + 3 * spr, full, cols, xt, xto);
-        out[o + 4] = a4.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 4 * rb, scales, s0 + 4 * spr, full, cols, xt, xto);
-        out[o + 5] = a5.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 5 * rb, scales, s0 + 5 * spr, full, cols, xt, xto);
-        out[o + 6] = a6.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 6 * rb, scales, s0 + 6 * spr, full, cols, xt, xto);
-        out[o + 7] = a7.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0 + 7 * rb, scales, s0 + 7 * spr, full, cols, xt, xto);
+        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s0 + spr, from, cols, xt, xto);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 2, scales, s0 + 2 * spr, from, cols, xt, xto);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 3, scales, s0 + 3 * spr, from, cols, xt, xto);
+        out[o + 4] = a4.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 4, scales, s0 + 4 * spr, from, cols, xt, xto);
+        out[o + 5] = a5.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 5, scales, s0 + 5 * spr, from, cols, xt, xto);
+        out[o + 6] = a6.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 6, scales, s0 + 6 * spr, from, cols, xt, xto);
+        out[o + 7] = a7.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 7, scales, s0 + 7 * spr, from, cols, xt, xto);
     }
 
     /** Two rows × two inputs (prefill on AVX2, and the odd pair of tokens). */
-    private static void q8tile2x2(MemorySegment q, MemorySegment scales, float[] sc, int so, int cols, int r,
+    private static void q8tile2x2(MemorySegment q, MemorySegment scales, float[] sc, int so, int cols, int tiledRows, int r,
                                   float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
-        long rb = cols;
         int spr = scalesPerRow(cols);
-        long b0 = r * rb, b1 = b0 + rb;
+        long b0 = q8Base(tiledRows, cols, r), b1 = q8Base(tiledRows, cols, r + 1);
+        long t0 = q8Step(tiledRows, r), t1 = q8Step(tiledRows, r + 1);
         long s0 = (long) r * spr, s1 = s0 + spr;
         int nb = cols / BLOCK;
         FloatVector z = FloatVector.zero(F);
@@ -349,29 +437,30 @@ public final class QuantKernels {
             FloatVector c1 = FloatVector.broadcast(F, sc[so + spr + b]);
             for (int v = 0; v < VPB; v++) {
                 int c = b * BLOCK + v * L;
+                long o0 = b0 + b * t0 + v * L, o1 = b1 + b * t1 + v * L;
                 FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
                 FloatVector x1 = FloatVector.fromArray(F, xb, xbo + xbs + c);
-                FloatVector w0 = q8(q, b0 + c, c0);
+                FloatVector w0 = q8(q, o0, c0);
                 a00 = w0.fma(x0, a00);
                 a01 = w0.fma(x1, a01);
-                FloatVector w1 = q8(q, b1 + c, c1);
+                FloatVector w1 = q8(q, o1, c1);
                 a10 = w1.fma(x0, a10);
                 a11 = w1.fma(x1, a11);
             }
         }
         int from = nb * BLOCK;
-        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto);
-        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto + xts);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, xto);
-        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, xto + xts);
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto);
+        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto + xts);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, xto);
+        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, xto + xts);
     }
 
     /** Two rows × four inputs: each dequantized weight vector feeds 4 fmas (prefill on AVX-512). */
-    private static void q8tile2x4(MemorySegment q, MemorySegment scales, float[] sc, int so, int cols, int r,
+    private static void q8tile2x4(MemorySegment q, MemorySegment scales, float[] sc, int so, int cols, int tiledRows, int r,
                                   float[] xb, int xbo, int xbs, float[] xt, int xto, int xts, float[] out, int o, int os) {
-        long rb = cols;
         int spr = scalesPerRow(cols);
-        long b0 = r * rb, b1 = b0 + rb;
+        long b0 = q8Base(tiledRows, cols, r), b1 = q8Base(tiledRows, cols, r + 1);
+        long t0 = q8Step(tiledRows, r), t1 = q8Step(tiledRows, r + 1);
         long s0 = (long) r * spr, s1 = s0 + spr;
         int nb = cols / BLOCK;
         FloatVector z = FloatVector.zero(F);
@@ -381,16 +470,17 @@ public final class QuantKernels {
             FloatVector c1 = FloatVector.broadcast(F, sc[so + spr + b]);
             for (int v = 0; v < VPB; v++) {
                 int c = b * BLOCK + v * L;
+                long o0 = b0 + b * t0 + v * L, o1 = b1 + b * t1 + v * L;
                 FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
                 FloatVector x1 = FloatVector.fromArray(F, xb, xbo + xbs + c);
                 FloatVector x2 = FloatVector.fromArray(F, xb, xbo + 2 * xbs + c);
                 FloatVector x3 = FloatVector.fromArray(F, xb, xbo + 3 * xbs + c);
-                FloatVector w0 = q8(q, b0 + c, c0);
+                FloatVector w0 = q8(q, o0, c0);
                 a00 = w0.fma(x0, a00);
                 a01 = w0.fma(x1, a01);
                 a02 = w0.fma(x2, a02);
                 a03 = w0.fma(x3, a03);
-                FloatVector w1 = q8(q, b1 + c, c1);
+                FloatVector w1 = q8(q, o1, c1);
                 a10 = w1.fma(x0, a10);
                 a11 = w1.fma(x1, a11);
                 a12 = w1.fma(x2, a12);
@@ -399,28 +489,30 @@ public final class QuantKernels {
         }
         int from = nb * BLOCK;
         int x1 = xto + xts, x2 = xto + 2 * xts, x3 = xto + 3 * xts;
-        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, xto);
-        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, x1);
-        out[o + 2 * os] = a02.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, x2);
-        out[o + 3 * os] = a03.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b0, scales, s0, from, cols, xt, x3);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, xto);
-        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, x1);
-        out[o + 2 * os + 1] = a12.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, x2);
-        out[o + 3 * os + 1] = a13.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, b1, scales, s1, from, cols, xt, x3);
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto);
+        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, x1);
+        out[o + 2 * os] = a02.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, x2);
+        out[o + 3 * os] = a03.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, x3);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, xto);
+        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, x1);
+        out[o + 2 * os + 1] = a12.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, x2);
+        out[o + 3 * os + 1] = a13.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, x3);
     }
 
-    private static float q8dot(MemorySegment q, MemorySegment scales, int cols, int r, float[] xb, int xbo, float[] xt, int xto) {
-        long base = (long) r * cols;
+    private static float q8dot(MemorySegment q, MemorySegment scales, int cols, int tiledRows, int r,
+                               float[] xb, int xbo, float[] xt, int xto) {
+        long base = q8Base(tiledRows, cols, r);
+        long step = q8Step(tiledRows, r);
         long sBase = (long) r * scalesPerRow(cols);
         int nb = cols / BLOCK;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             FloatVector sv = FloatVector.broadcast(F, scale(scales, sBase + b));
             for (int v = 0; v < VPB; v++) {
-                acc = q8(q, base + b * BLOCK + v * L, sv).fma(FloatVector.fromArray(F, xb, xbo + b * BLOCK + v * L), acc);
+                acc = q8(q, base + b * step + v * L, sv).fma(FloatVector.fromArray(F, xb, xbo + b * BLOCK + v * L), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q8, q, base, scales, sBase, nb * BLOCK, cols, xt, xto);
+        return acc.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, sBase, nb * BLOCK, cols, xt, xto);
     }
 
     // ---------------------------------------------------------------- int4
@@ -613,6 +705,22 @@ public final class QuantKernels {
             }
         }
         return e.add(d).reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, base, scales, sBase, nb * BLOCK, cols, xt, xto);
+    }
+
+    /** {@link #scalarMatmul} for an int8 plane in the tiled layout: each row dequantized, then summed in order. */
+    static void scalarMatmulQ8(MemorySegment q, MemorySegment scales, int cols, int tiledRows, float[] x, int xOff, int xStride,
+                               int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        float[] w = new float[cols];
+        for (int r = rowFrom; r < rowTo; r++) {
+            rowQ8(q, scales, cols, tiledRows, r, w, 0);
+            for (int t = 0; t < n; t++) {
+                float s = 0;
+                for (int c = 0; c < cols; c++) {
+                    s += w[c] * x[xOff + t * xStride + c];
+                }
+                out[outOff + t * outStride + r] = s;
+            }
+        }
     }
 
     /** The scalar loops: used where the SIMD shapes are unavailable. Dequantized weight times x, summed in order. */

@@ -245,4 +245,85 @@ class QuantKernelsTest {
             }
         }
     }
+
+    /** The tiled layout by hand: block by block within groups of 8 rows, a partial last block after, then plain rows. */
+    @Test
+    void tiledLayoutPlacesEachValueWhereTheJavadocSays() {
+        try (Arena arena = Arena.ofShared()) {
+            int rows = 19, cols = 70;  // two tiles and 3 plain rows; blocks of 32, 32 and 6
+            MemorySegment q = arena.allocate((long) rows * cols);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    q.set(java.lang.foreign.ValueLayout.JAVA_BYTE, (long) r * cols + c, (byte) ((r * 7 + c) % 127));
+                }
+            }
+            MemorySegment s = arena.allocate((long) rows * QuantKernels.scalesPerRow(cols) * 2);
+            Q8Matrix t = new Q8Matrix("w", rows, cols, q, s).tiled(arena);
+            assertThat(t.tiled()).isTrue();
+            assertThat(t.tiledRows()).isEqualTo(16);
+            java.util.function.IntBinaryOperator at = (r, c) -> t.q().get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+                    switch (r) {
+                        case 9 -> c == 40 ? 8 * 70 + 256 + 32 + 8 : c == 66 ? 8 * 70 + 512 + 6 + 2 : -1;
+                        case 3 -> c == 0 ? 3 * 32 : c == 69 ? 512 + 3 * 6 + 5 : -1;
+                        default -> (long) r * cols + c;
+                    });
+            assertThat(at.applyAsInt(9, 40)).isEqualTo((9 * 7 + 40) % 127);
+            assertThat(at.applyAsInt(9, 66)).isEqualTo((9 * 7 + 66) % 127);
+            assertThat(at.applyAsInt(3, 0)).isEqualTo(3 * 7);
+            assertThat(at.applyAsInt(3, 69)).isEqualTo((3 * 7 + 69) % 127);
+            assertThat(at.applyAsInt(17, 50)).isEqualTo((17 * 7 + 50) % 127);
+        }
+    }
+
+    /**
+     * The tiled int8 layout (copied or rearranged in place) is the same matrix: the same rows, and every product
+     * (one token, the 2-to-15-token tiles, prefill panels) the same as the row-major form's, on row ranges that start
+     * inside a tile and on shapes with partial tiles and partial blocks.
+     */
+    @Test
+    void tiledInt8IsTheSameMatrix() {
+        Random rnd = new Random(11);
+        try (Arena arena = Arena.ofShared()) {
+            for (int cols : new int[] {1, 31, 32, 33, 100, 1056, 1100}) {
+                for (int rows : new int[] {1, 7, 8, 13, 16, 21, 37}) {
+                    Q8Matrix plain = (Q8Matrix) Quantizer.quantize(f32("w", rows, cols, randomRow(rnd, rows * cols, 0.05f), arena), 8, "w", arena);
+                    Q8Matrix copy = plain.tiled(arena);
+                    MemorySegment own = arena.allocate(plain.q().byteSize());
+                    own.copyFrom(plain.q());
+                    Q8Matrix inPlace = new Q8Matrix("w", rows, cols, own, plain.scales()).tiledInPlace();
+                    assertThat(inPlace.q().mismatch(copy.q())).isEqualTo(-1L);
+                    float[] a = new float[cols], b = new float[cols];
+                    for (int r = 0; r < rows; r++) {
+                        plain.row(r, a, 0);
+                        copy.row(r, b, 0);
+                        assertThat(b).as("row %d of %dx%d", r, rows, cols).containsExactly(a);
+                    }
+                    for (int n : new int[] {1, 2, 3, 5, 9, PanelGemm.MIN_TOKENS, 17}) {
+                        for (int from : new int[] {0, 3, 8}) {
+                            if (from >= rows) {
+                                continue;
+                            }
+                            int xStride = cols + 1, outStride = rows + 1;
+                            float[] x = randomRow(rnd, n * xStride, 1f);
+                            float[] want = new float[n * outStride], got = new float[n * outStride];
+                            java.util.Arrays.fill(got, Float.NaN);
+                            plain.matmul(x, 0, xStride, n, want, 0, outStride, from, rows);
+                            copy.matmul(x, 0, xStride, n, got, 0, outStride, from, rows);
+                            for (int t = 0; t < n; t++) {
+                                for (int r = 0; r < rows; r++) {
+                                    float g = got[t * outStride + r];
+                                    if (r < from) {
+                                        assertThat(g).isNaN();
+                                    } else {
+                                        assertThat(g).as("rows %d cols %d n %d from %d t %d r %d", rows, cols, n, from, t, r)
+                                                .isCloseTo(want[t * outStride + r], lanesOrderTolerance(plain, r, x, t * xStride, a));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -35,6 +35,12 @@ public final class SyntheticWeights implements WeightSource {
     private final boolean fill;
     private final Arena arena = Arena.ofShared();
     private final Map<String, Tensor> made = Collections.synchronizedMap(new LinkedHashMap<>());
+    /**
+     * Quantized matrices by module. Their int8 planes are tiled in place ({@link dev.tessera.tensor.Q8Matrix}), so
+     * the {@code .qweight} tensors in {@link #made} hold that layout: they are listed for names and sizes and read
+     * only through these matrices.
+     */
+    private final Map<String, Matrix> quantized = Collections.synchronizedMap(new LinkedHashMap<>());
 
     public SyntheticWeights(Preset preset, long seed, DType dtype) {
         this(preset, seed, dtype, null, true);
@@ -108,8 +114,9 @@ public final class SyntheticWeights implements WeightSource {
 
     @Override
     public Matrix matrix(String module) {
-        if (made.containsKey(module + QuantizedWeights.QWEIGHT)) {
-            return QuantizedWeights.matrix(this, module, 0);
+        Matrix q = quantized.get(module);
+        if (q != null) {
+            return q;
         }
         return tensor(module + ".weight").asMatrix();
     }
@@ -144,6 +151,11 @@ public final class SyntheticWeights implements WeightSource {
                     q = bits == 8 ? new dev.tessera.tensor.Q8Matrix(module, rows, cols, qs, ss)
                             : new dev.tessera.tensor.Q4Matrix(module, rows, cols, qs, ss);
                 }
+                if (q instanceof dev.tessera.tensor.Q8Matrix m8) {
+                    // Unfilled planes are all zeros in either layout.
+                    q = fill ? m8.tiledInPlace() : new dev.tessera.tensor.Q8Matrix(module, rows, cols, m8.q(), m8.scales(), true);
+                }
+                quantized.put(module, q);
                 MemorySegment qPlane = q instanceof dev.tessera.tensor.Q8Matrix m8 ? m8.q() : ((dev.tessera.tensor.Q4Matrix) q).q();
                 MemorySegment sPlane = q instanceof dev.tessera.tensor.Q8Matrix m8 ? m8.scales() : ((dev.tessera.tensor.Q4Matrix) q).scales();
                 made.put(module + QuantizedWeights.QWEIGHT, new Tensor(module + QuantizedWeights.QWEIGHT,
@@ -152,7 +164,12 @@ public final class SyntheticWeights implements WeightSource {
                         new long[] {rows, Quantizer.scalesPerRow(cols)}, sPlane));
             }
         }
-        return QuantizedWeights.matrix(this, module, cols);
+        Matrix m = quantized.get(module);
+        if (m.rows() != rows || m.cols() != cols) {
+            throw new TesseraException("synthetic matrix '" + module + "' requested with two shapes: [" + m.rows() + ", "
+                    + m.cols() + "] and [" + rows + ", " + cols + "]");
+        }
+        return m;
     }
 
     @Override
