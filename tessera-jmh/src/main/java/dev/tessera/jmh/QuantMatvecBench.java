@@ -55,7 +55,8 @@ public class QuantMatvecBench extends ProductBench {
         for (long i = 0; i < sCount; i++) {
             s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16((float) (1e-3 * (1 + r.nextDouble()))));
         }
-        Matrix m = bits == 8 ? new Q8Matrix("w", rows, cols, q, s) : new Q4Matrix("w", rows, cols, q, s);
+        // Int8 in the tiled layout models run on (Q8Matrix); int4 stays row-major.
+        Matrix m = bits == 8 ? new Q8Matrix("w", rows, cols, q, s).tiledInPlace() : new Q4Matrix("w", rows, cols, q, s);
         System.out.printf("%n[QuantMatvecBench] %s %s: %d bytes%n", format, shape, m.byteSize());
         return m;
     }
