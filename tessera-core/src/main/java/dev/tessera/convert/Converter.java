@@ -293,7 +293,8 @@ public final class Converter {
         ModelInfo info;
         HfConfig effectiveConfig = new HfConfig(effective, out + " config");
         // (Through a Recorder, whose close does nothing: the try block closes the file once.)
-        try (var w = new Bundle.BundleWeights(tmp, SafeTensorsFile.open(weightsFile), cols);
+        // Row-major views: this model is built only for its description, so no tiled copies of the int8 values.
+        try (var w = new Bundle.BundleWeights(tmp, SafeTensorsFile.open(weightsFile), cols, false);
              Model m = Models.build(effectiveConfig, new Recorder(w), new LoadOptions(1, 0))) {
             info = m.info();
         }

@@ -52,7 +52,7 @@ public final class Inspector {
         }
         if (Bundle.isBundle(dir)) {
             Bundle b = Bundle.open(dir);
-            try (Bundle.BundleWeights w = b.openWeights()) {
+            try (Bundle.BundleWeights w = b.openWeights(false)) {  // built only to describe it: no tiled copies
                 Recorder rec = new Recorder(w);
                 try (Model m = Models.build(b.config(), rec, opts)) {
                     return report(spec, "bundle", b.scheme().id(), m.info(), w, rec);

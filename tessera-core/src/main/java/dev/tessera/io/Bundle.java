@@ -114,8 +114,19 @@ public final class Bundle {
         return files;
     }
 
-    /** Opens weights.safetensors as a memory map (no copy); quantized matrices come out as Q8/Q4 views. */
+    /**
+     * Opens weights.safetensors as a memory map; int8 matrices come out as tiled copies (the layout decode runs on,
+     * {@link dev.tessera.tensor.Q8Matrix}), everything else as views.
+     */
     public BundleWeights openWeights() {
+        return openWeights(true);
+    }
+
+    /**
+     * @param runLayout false: int8 matrices stay views in the stored row-major layout (correct, slower to decode);
+     *                  for building a model only to describe it ({@code inspect}, the converter's self-check)
+     */
+    public BundleWeights openWeights(boolean runLayout) {
         Map<String, Integer> cols = new LinkedHashMap<>();
         for (var it = metadata.path("quantization").path("tensors").properties().iterator(); it.hasNext(); ) {
             var e = it.next();
@@ -124,7 +135,7 @@ public final class Bundle {
                 cols.put(e.getKey(), shape.get(1).asInt());
             }
         }
-        return new BundleWeights(dir, SafeTensorsFile.open(dir.resolve(WEIGHTS)), cols);
+        return new BundleWeights(dir, SafeTensorsFile.open(dir.resolve(WEIGHTS)), cols, runLayout);
     }
 
     /** The weights of a bundle. */
@@ -132,13 +143,17 @@ public final class Bundle {
         private final Path dir;
         private final SafeTensorsFile file;
         private final Map<String, Integer> quantizedCols;
-        private final java.lang.foreign.Arena derived = java.lang.foreign.Arena.ofShared();
+        private final java.lang.foreign.Arena derived;
 
-        /** @param quantizedCols module → columns of its quantized matrix (from the metadata) */
-        public BundleWeights(Path dir, SafeTensorsFile file, Map<String, Integer> quantizedCols) {
+        /**
+         * @param quantizedCols module → columns of its quantized matrix (from the metadata)
+         * @param runLayout     whether int8 matrices are copied into the tiled layout ({@link Bundle#openWeights(boolean)})
+         */
+        public BundleWeights(Path dir, SafeTensorsFile file, Map<String, Integer> quantizedCols, boolean runLayout) {
             this.dir = dir;
             this.file = file;
             this.quantizedCols = quantizedCols;
+            this.derived = runLayout ? java.lang.foreign.Arena.ofShared() : null;
         }
 
         public SafeTensorsFile file() {
@@ -180,8 +195,13 @@ public final class Bundle {
 
         @Override
         public void close() {
-            file.close();
-            derived.close();
+            try {
+                file.close();
+            } finally {
+                if (derived != null) {
+                    derived.close();
+                }
+            }
         }
     }
 }

@@ -19,8 +19,9 @@ public final class QuantizedWeights {
     public static final String SCALES = ".scales";
 
     /**
-     * The matrix of a quantized module as a view over its two planes. {@code cols} (0 = unknown) is checked against
-     * the planes; int4 with unknown cols assumes an even width.
+     * The matrix of a quantized module: int4 as a view over its two planes, int8 as a tiled copy of its values (in
+     * {@link WeightSource#derivedArena}, or a row-major view when that is null) with the scales a view. {@code cols}
+     * (0 = unknown) is checked against the planes; int4 with unknown cols assumes an even width.
      */
     public static Matrix matrix(WeightSource w, String module, int cols) {
         String qName = module + QWEIGHT;
@@ -58,7 +59,11 @@ public final class QuantizedWeights {
                     + q.shapeString() + " / " + s.shapeString() + " do not fit " + actualCols + " columns of int" + bits);
         }
         // Int8 runs on the tiled layout (Q8Matrix): one copy of the values at load, the scales stay views.
-        return bits == 8 ? new Q8Matrix(module, rows, actualCols, q.data(), s.data()).tiled(w.derivedArena())
-                : new Q4Matrix(module, rows, actualCols, q.data(), s.data());
+        if (bits == 4) {
+            return new Q4Matrix(module, rows, actualCols, q.data(), s.data());
+        }
+        Q8Matrix view = new Q8Matrix(module, rows, actualCols, q.data(), s.data());
+        java.lang.foreign.Arena arena = w.derivedArena();
+        return arena == null ? view : view.tiled(arena);
     }
 }

@@ -7,7 +7,8 @@ import java.util.Set;
 
 /**
  * Named tensors, wherever they come from: a Hugging Face checkpoint, a Tessera bundle, or random weights generated
- * in memory. Models ask for what they need by name; a source hands out views, never copies.
+ * in memory. Models ask for what they need by name; a source hands out views of its tensors, and for int8 matrices
+ * a copy in the layout decode runs on ({@link #derivedArena}).
  */
 public interface WeightSource extends AutoCloseable {
     /** Human-readable origin (a folder, "synthetic:..."), used in error messages. */
@@ -38,7 +39,7 @@ public interface WeightSource extends AutoCloseable {
     /**
      * Memory for what a source derives from its tensors to run them (the tiled copy of an int8 matrix,
      * {@link dev.tessera.tensor.Q8Matrix#tiled}), released with the source; by default an automatic arena, released
-     * once nothing refers to it.
+     * once nothing refers to it. Null: int8 matrices stay views in their stored row-major layout.
      */
     default java.lang.foreign.Arena derivedArena() {
         return java.lang.foreign.Arena.ofAuto();

@@ -2,7 +2,8 @@ package dev.tessera.tensor;
 
 /**
  * A weight matrix {@code [rows, cols]} as PyTorch's {@code nn.Linear} stores it: {@code y[r] = Σ_c W[r][c]·x[c]}.
- * Implementations are views over (mapped) memory in one storage format each; every kernel computes in fp32 with
+ * Implementations are views over memory (mapped files, or a load-time copy such as the tiled int8 layout) in one
+ * storage format each; every kernel computes in fp32 with
  * exactly the values the format represents. Row ranges let the caller split work across threads.
  */
 public interface Matrix {

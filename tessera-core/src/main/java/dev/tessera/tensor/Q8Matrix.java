@@ -21,12 +21,18 @@ public record Q8Matrix(String name, int rows, int cols, MemorySegment q, MemoryS
         QuantMatrices.checkPlanes(name, rows, cols, (long) rows * cols, q, scales);
     }
 
-    /** A row-major matrix over these planes. */
+    /**
+     * A row-major matrix over these planes. (The canonical constructor trusts {@code tiled}: give it true only for
+     * planes already in the tiled order, or all zero.)
+     */
     public Q8Matrix(String name, int rows, int cols, MemorySegment q, MemorySegment scales) {
         this(name, rows, cols, q, scales, false);
     }
 
-    /** The same matrix in the tiled layout: a copy in {@code arena} (the scales are shared), or this if already tiled. */
+    /**
+     * The same matrix in the tiled layout: a copy in {@code arena} (the scales are shared), or this if already tiled.
+     * The copy is made on several threads, so {@code arena} must be shared or automatic (not confined).
+     */
     public Q8Matrix tiled(Arena arena) {
         if (tiled) {
             return this;

@@ -145,23 +145,26 @@ public final class QuantKernels {
     static void tile(MemorySegment src, MemorySegment dst, int rows, int cols) {
         int tiles = rows / TILE_ROWS;
         int full = cols / BLOCK * BLOCK;
-        java.util.stream.IntStream.range(0, tiles).parallel().forEach(t -> {
+        int perTask = 64;  // tiles per task: two tile buffers per task, not per tile
+        java.util.stream.IntStream.range(0, (tiles + perTask - 1) / perTask).parallel().forEach(k -> {
             byte[] in = new byte[TILE_ROWS * cols];
             byte[] outb = new byte[TILE_ROWS * cols];
-            long at = (long) t * TILE_ROWS * cols;
-            MemorySegment.copy(src, java.lang.foreign.ValueLayout.JAVA_BYTE, at, in, 0, in.length);
-            int o = 0;
-            for (int b = 0; b < full; b += BLOCK) {
-                for (int j = 0; j < TILE_ROWS; j++) {
-                    System.arraycopy(in, j * cols + b, outb, o, BLOCK);
-                    o += BLOCK;
+            for (int t = k * perTask; t < Math.min(tiles, (k + 1) * perTask); t++) {
+                long at = (long) t * TILE_ROWS * cols;
+                MemorySegment.copy(src, java.lang.foreign.ValueLayout.JAVA_BYTE, at, in, 0, in.length);
+                int o = 0;
+                for (int b = 0; b < full; b += BLOCK) {
+                    for (int j = 0; j < TILE_ROWS; j++) {
+                        System.arraycopy(in, j * cols + b, outb, o, BLOCK);
+                        o += BLOCK;
+                    }
                 }
+                for (int j = 0; j < TILE_ROWS; j++) {
+                    System.arraycopy(in, j * cols + full, outb, o, cols - full);
+                    o += cols - full;
+                }
+                MemorySegment.copy(outb, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, at, outb.length);
             }
-            for (int j = 0; j < TILE_ROWS; j++) {
-                System.arraycopy(in, j * cols + full, outb, o, cols - full);
-                o += cols - full;
-            }
-            MemorySegment.copy(outb, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, at, outb.length);
         });
         long done = (long) tiles * TILE_ROWS * cols;
         if (src != dst && done < (long) rows * cols) {
@@ -210,7 +213,8 @@ public final class QuantKernels {
     }
 
     /**
-     * Int8: decode uses 8-row tiles ({@link #q8tile8x1}; independent fma chains, one weight stream per row) and a
+     * Int8: decode uses 8-row tiles ({@link #q8tile8x1}; independent fma chains; one tile of the tiled layout, so one
+     * sequential weight stream) and a
      * 4-row tile for what is left of the range; the 2-to-15-token prefill tiles use 2 rows ×
      * {@link #TOKEN_TILE} inputs (8 accumulators on AVX-512, 4 on AVX2), since a 4 × 4 tile's inlined Vector API
      * code exceeds C2's node budget and runs ~10× slower (measured). Full blocks read activations from {@code xb} (the de-interleaved copy for Q4), the partial last
@@ -229,7 +233,8 @@ public final class QuantKernels {
         float[] sc = scaleBuffer(DECODE_ROWS * spr);
         int r = rowFrom;
         if (n == 1) {
-            // A tiled 8-row tile starts on a tile boundary (work is split on them; this only guards other callers).
+            // A tiled 8-row tile starts on a tile boundary. Work is split on 8-row boundaries of the whole fused
+            // product, so a matrix whose rows start off a multiple of 8 in it gets up to 7 rows here first.
             for (; r < rowTo && r < tiledRows && (r & (TILE_ROWS - 1)) != 0; r++) {
                 out[outOff + r] = q8dot(q, scales, cols, tiledRows, r, xb, xbOff, xt, xtOff);
             }
@@ -349,14 +354,15 @@ public final class QuantKernels {
     }
 
     /**
-     * Decode: eight rows at once, eight weight streams in flight and one activation load per eight products. Each
-     * step loads {@code 2L} bytes of a row at once (a whole block on AVX-512, half of one on AVX2) and widens its two
+     * Decode: eight rows at once, one activation load per eight products. In the tiled layout the eight rows' blocks
+     * are adjacent, so the tile reads one sequential stream ({@link Q8Matrix}); row-major matrices (tests, JMH on
+     * plain planes) read eight streams. Each step loads {@code 2L} bytes of a row at once (a whole block on AVX-512, half of one on AVX2) and widens its two
      * halves: half the weight loads (C2 still checks bounds about once per vector and extracts the upper half with
      * two shuffles), and one scale broadcast per step instead of eight held across the block (which AVX2's 16
      * registers could not keep beside eight accumulators). Each row's accumulator sees the same products in the
      * same order as in {@link #q8tile4x1}, so the result is bit-identical to it (and to {@link PanelGemm}). Measured
-     * with 2 threads
-     * over 671 MB of int8 rows (2560 columns): AVX2 code (-XX:UseAVX=2) 5.8 GB/s with 4-row, {@code L}-byte tiles →
+     * (2026-11-22, Intel host, row-major, before the tiled layout) with 2 threads over 671 MB of int8 rows (2560
+     * columns): AVX2 code (-XX:UseAVX=2) 5.8 GB/s with 4-row, {@code L}-byte tiles →
      * 8.7–9.2 GB/s; AVX-512 11.4–12.0 → 12.5–12.6 GB/s, and within noise at 1024 and 10496 columns. End to end
      * (interleaved, Qwen3.5-0.8B int8hu decode): AVX2 code 7.7–8.9 → 9.9–12.4 tok/s; AVX-512 within noise. The widening
      * stays written out here: moved into helpers taking a {@code ByteVector}, decode ran at 1.2 tok/s (as when a

@@ -71,7 +71,15 @@ class BundleRoundTripTest {
                     Matrix stored = bw.matrix(module, t.dim(0), t.dim(1));
                     Matrix expect = Quantizer.quantize(t.asMatrix(), bits, module, arena);
                     assertThat(stored.format()).isEqualTo(bits == 8 ? "Q8_32" : "Q4_32");
+                    assertThat(bytes(bw.tensor(module + QuantizedWeights.QWEIGHT).data())).as(name + " stored row-major")
+                            .isEqualTo(bytes(plane(expect, true)));
                     assertThat(bytes(runPlane(stored, true, arena))).as(name + " values").isEqualTo(bytes(runPlane(expect, true, arena)));
+                    float[] a = new float[t.dim(1)], e = new float[t.dim(1)];
+                    for (int r = 0; r < t.dim(0); r++) {
+                        stored.row(r, a, 0);
+                        expect.row(r, e, 0);
+                        assertThat(a).as(name + " row " + r).containsExactly(e);
+                    }
                     assertThat(bytes(runPlane(stored, false, arena))).as(name + " scales").isEqualTo(bytes(runPlane(expect, false, arena)));
                 } else if (scheme.floatType() != null && t.rank() == 2 && t.dtype() != scheme.floatType()) {
                     Tensor s = bw.tensor(name);
@@ -114,7 +122,7 @@ class BundleRoundTripTest {
                 if (name.endsWith(QuantizedWeights.QWEIGHT) && a.dtype() == dev.tessera.tensor.DType.I8) {
                     // The synthetic source keeps int8 values in the layout it runs on: compare the matrices.
                     String module = name.substring(0, name.length() - QuantizedWeights.QWEIGHT.length());
-                    try (Arena arena = Arena.ofConfined()) {
+                    try (Arena arena = Arena.ofShared()) {
                         assertThat(bytes(runPlane(bw.matrix(module), true, arena))).as(name)
                                 .isEqualTo(bytes(runPlane(mem.weights().matrix(module), true, arena)));
                     }
@@ -173,7 +181,7 @@ class BundleRoundTripTest {
                             new long[] {rows, (cols + 1) / 2}, o -> o.write(bytes(plane(q, true)))),
                     new dev.tessera.io.SafeTensorsWriter.Item("m.scales", dev.tessera.tensor.DType.F16,
                             new long[] {rows, 2}, o -> o.write(bytes(plane(q, false))))));
-            try (var bw = new Bundle.BundleWeights(tmp, dev.tessera.io.SafeTensorsFile.open(file), Map.of("m", cols))) {
+            try (var bw = new Bundle.BundleWeights(tmp, dev.tessera.io.SafeTensorsFile.open(file), Map.of("m", cols), true)) {
                 Matrix m = bw.matrix("m");
                 assertThat(m.cols()).isEqualTo(cols);
                 float[] a = new float[cols], b = new float[cols];

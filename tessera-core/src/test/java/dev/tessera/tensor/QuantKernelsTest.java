@@ -246,32 +246,61 @@ class QuantKernelsTest {
         }
     }
 
-    /** The tiled layout by hand: block by block within groups of 8 rows, a partial last block after, then plain rows. */
+    /**
+     * Where the tiled layout puts (r, c), written out independently of the kernels' helpers: tiles of 8 rows, in a
+     * tile 32-column blocks of the 8 rows one after the other, then the partial block as 8 short rows; plain rows
+     * after the last whole tile.
+     */
+    static long tiledOffset(int rows, int cols, int r, int c) {
+        int tiledRows = rows - rows % 8;
+        if (r >= tiledRows) {
+            return (long) r * cols + c;
+        }
+        long tile = (long) (r / 8) * 8 * cols;
+        int full = cols - cols % 32;
+        return c < full ? tile + (long) (c / 32) * 8 * 32 + (r % 8) * 32 + c % 32
+                : tile + (long) full * 8 + (long) (r % 8) * (cols - full) + (c - full);
+    }
+
+    /** Every value of several shapes (partial tiles, partial blocks, fewer than 8 rows or 32 columns) where it belongs. */
     @Test
     void tiledLayoutPlacesEachValueWhereTheJavadocSays() {
+        Random rnd = new Random(5);
         try (Arena arena = Arena.ofShared()) {
-            int rows = 19, cols = 70;  // two tiles and 3 plain rows; blocks of 32, 32 and 6
-            MemorySegment q = arena.allocate((long) rows * cols);
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    q.set(java.lang.foreign.ValueLayout.JAVA_BYTE, (long) r * cols + c, (byte) ((r * 7 + c) % 127));
+            for (int[] shape : new int[][] {{19, 70}, {8, 32}, {16, 64}, {5, 40}, {13, 20}, {24, 96}, {9, 1}}) {
+                int rows = shape[0], cols = shape[1];
+                MemorySegment q = arena.allocate((long) rows * cols);
+                byte[] values = new byte[rows * cols];
+                rnd.nextBytes(values);
+                MemorySegment.copy(values, 0, q, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, values.length);
+                MemorySegment s = arena.allocate((long) rows * QuantKernels.scalesPerRow(cols) * 2);
+                Q8Matrix t = new Q8Matrix("w", rows, cols, q, s).tiled(arena);
+                assertThat(t.tiledRows()).isEqualTo(rows / 8 * 8);
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        assertThat(t.q().get(java.lang.foreign.ValueLayout.JAVA_BYTE, tiledOffset(rows, cols, r, c)))
+                                .as("%dx%d at (%d, %d)", rows, cols, r, c).isEqualTo(values[r * cols + c]);
+                        long at = c < cols / 32 * 32
+                                ? QuantKernels.q8Base(t.tiledRows(), cols, r) + (c / 32) * QuantKernels.q8Step(t.tiledRows(), r) + c % 32
+                                : QuantKernels.q8TailBase(t.tiledRows(), cols, r) + c;
+                        assertThat(at).as("helpers at (%d, %d)", r, c).isEqualTo(tiledOffset(rows, cols, r, c));
+                    }
                 }
             }
-            MemorySegment s = arena.allocate((long) rows * QuantKernels.scalesPerRow(cols) * 2);
-            Q8Matrix t = new Q8Matrix("w", rows, cols, q, s).tiled(arena);
-            assertThat(t.tiled()).isTrue();
-            assertThat(t.tiledRows()).isEqualTo(16);
-            java.util.function.IntBinaryOperator at = (r, c) -> t.q().get(java.lang.foreign.ValueLayout.JAVA_BYTE,
-                    switch (r) {
-                        case 9 -> c == 40 ? 8 * 70 + 256 + 32 + 8 : c == 66 ? 8 * 70 + 512 + 6 + 2 : -1;
-                        case 3 -> c == 0 ? 3 * 32 : c == 69 ? 512 + 3 * 6 + 5 : -1;
-                        default -> (long) r * cols + c;
-                    });
-            assertThat(at.applyAsInt(9, 40)).isEqualTo((9 * 7 + 40) % 127);
-            assertThat(at.applyAsInt(9, 66)).isEqualTo((9 * 7 + 66) % 127);
-            assertThat(at.applyAsInt(3, 0)).isEqualTo(3 * 7);
-            assertThat(at.applyAsInt(3, 69)).isEqualTo((3 * 7 + 69) % 127);
-            assertThat(at.applyAsInt(17, 50)).isEqualTo((17 * 7 + 50) % 127);
+        }
+    }
+
+    /** The address helpers stay exact past 2^31 bytes (a 248320 × 10496 plane). */
+    @Test
+    void tiledOffsetsDoNotOverflow() {
+        int rows = 248320, cols = 10496 + 7;
+        for (int r : new int[] {248319, 248311, 204800}) {
+            for (int c : new int[] {0, 33, 10495, 10502}) {
+                long at = c < cols / 32 * 32
+                        ? QuantKernels.q8Base(rows, cols, r) + (c / 32) * QuantKernels.q8Step(rows, r) + c % 32
+                        : QuantKernels.q8TailBase(rows, cols, r) + c;
+                assertThat(at).isEqualTo(tiledOffset(rows, cols, r, c)).isGreaterThan(Integer.MAX_VALUE);
+            }
         }
     }
 
