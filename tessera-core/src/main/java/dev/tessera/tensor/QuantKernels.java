@@ -98,14 +98,9 @@ public final class QuantKernels {
 
     /** Row r of an int8 plane whose first {@code tiledRows} rows are tiled ({@link Q8Matrix}), dequantized into dst. */
     static void rowQ8(MemorySegment q, MemorySegment scales, int cols, int tiledRows, int r, float[] dst, int dstOff) {
-        long base = q8Base(tiledRows, cols, r);
-        long step = q8Step(tiledRows, r);
-        long tail = q8TailBase(tiledRows, cols, r);
         long sBase = (long) r * scalesPerRow(cols);
-        int full = cols / BLOCK * BLOCK;
         for (int c = 0; c < cols; c++) {
-            long at = c < full ? base + (c / BLOCK) * step + c % BLOCK : tail + c;
-            dst[dstOff + c] = q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at) * scale(scales, sBase + c / BLOCK);
+            dst[dstOff + c] = q8Value(q, tiledRows, cols, r, c) * scale(scales, sBase + c / BLOCK);
         }
     }
 
@@ -127,6 +122,14 @@ public final class QuantKernels {
     /** Bytes from one 32-column block of row r to its next. */
     static long q8Step(int tiledRows, int r) {
         return r < tiledRows ? TILE_ROWS * BLOCK : BLOCK;
+    }
+
+    /** The int8 value at (r, c) of a plane whose first {@code tiledRows} rows are tiled (scalar paths). */
+    static int q8Value(MemorySegment q, int tiledRows, int cols, int r, int c) {
+        int full = cols / BLOCK * BLOCK;
+        long at = c < full ? q8Base(tiledRows, cols, r) + (c / BLOCK) * q8Step(tiledRows, r) + c % BLOCK
+                : q8TailBase(tiledRows, cols, r) + c;
+        return q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at);
     }
 
     /** Column {@code c} of the partial last block of row r is at {@code q8TailBase + c}. */
@@ -713,16 +716,16 @@ public final class QuantKernels {
         return e.add(d).reduceLanes(VectorOperators.ADD) + tailDot(KIND_Q4, q, base, scales, sBase, nb * BLOCK, cols, xt, xto);
     }
 
-    /** {@link #scalarMatmul} for an int8 plane in the tiled layout: each row dequantized, then summed in order. */
+    /** {@link #scalarMatmul} for an int8 plane whose first {@code tiledRows} rows are tiled: the same sums, in order. */
     static void scalarMatmulQ8(MemorySegment q, MemorySegment scales, int cols, int tiledRows, float[] x, int xOff, int xStride,
                                int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
-        float[] w = new float[cols];
         for (int r = rowFrom; r < rowTo; r++) {
-            rowQ8(q, scales, cols, tiledRows, r, w, 0);
+            long sBase = (long) r * scalesPerRow(cols);
             for (int t = 0; t < n; t++) {
+                int xo = xOff + t * xStride;
                 float s = 0;
                 for (int c = 0; c < cols; c++) {
-                    s += w[c] * x[xOff + t * xStride + c];
+                    s += q8Value(q, tiledRows, cols, r, c) * scale(scales, sBase + c / BLOCK) * x[xo + c];
                 }
                 out[outOff + t * outStride + r] = s;
             }

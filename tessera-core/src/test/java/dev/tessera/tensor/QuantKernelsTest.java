@@ -284,6 +284,8 @@ class QuantKernelsTest {
                                 ? QuantKernels.q8Base(t.tiledRows(), cols, r) + (c / 32) * QuantKernels.q8Step(t.tiledRows(), r) + c % 32
                                 : QuantKernels.q8TailBase(t.tiledRows(), cols, r) + c;
                         assertThat(at).as("helpers at (%d, %d)", r, c).isEqualTo(tiledOffset(rows, cols, r, c));
+                        assertThat(QuantKernels.q8Value(t.q(), t.tiledRows(), cols, r, c)).as("value at (%d, %d)", r, c)
+                                .isEqualTo((int) values[r * cols + c]);
                     }
                 }
             }
@@ -327,6 +329,11 @@ class QuantKernelsTest {
                         copy.row(r, b, 0);
                         assertThat(b).as("row %d of %dx%d", r, rows, cols).containsExactly(a);
                     }
+                    // The scalar fallback (non-SIMD shapes) on the tiled copy: the row-major scalar sums exactly.
+                    float[] xs = randomRow(rnd, 2 * cols, 1f), ws = new float[2 * rows], wt = new float[2 * rows];
+                    QuantKernels.scalarMatmul(QuantKernels.KIND_Q8, plain.q(), plain.scales(), cols, xs, 0, cols, 2, ws, 0, rows, 0, rows);
+                    QuantKernels.scalarMatmulQ8(copy.q(), copy.scales(), cols, copy.tiledRows(), xs, 0, cols, 2, wt, 0, rows, 0, rows);
+                    assertThat(wt).as("scalar %dx%d", rows, cols).containsExactly(ws);
                     for (int n : new int[] {1, 2, 3, 5, 9, PanelGemm.MIN_TOKENS, 17}) {
                         for (int from : new int[] {0, 3, 8}) {
                             if (from >= rows) {
