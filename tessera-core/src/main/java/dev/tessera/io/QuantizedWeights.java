@@ -58,7 +58,7 @@ public final class QuantizedWeights {
             throw new TesseraException.InvalidInput("quantized matrix '" + module + "' in " + w.describe() + ": planes "
                     + q.shapeString() + " / " + s.shapeString() + " do not fit " + actualCols + " columns of int" + bits);
         }
-        // Int8 runs on the tiled layout (Q8Matrix): one copy of the values at load, the scales stay views.
+        // Int8 runs on the tiled layout (Q8Matrix): one copy of both planes at load.
         if (bits == 4) {
             return new Q4Matrix(module, rows, actualCols, q.data(), s.data());
         }

@@ -161,7 +161,7 @@ final class PanelGemm {
                                 float[] panel, int ps) {
         int spr = QuantKernels.scalesPerRow(cols);
         float[] sc = QuantKernels.scaleBuffer(rows * spr);
-        QuantKernels.widenScales(scales, (long) r0 * spr, rows * spr, sc);
+        QuantKernels.widenScalesByRow(scales, tiledRows, spr, r0, rows, sc);
         int full = cols / QuantKernels.BLOCK;
         for (int r = 0; r < rows; r++) {
             long base = QuantKernels.q8Base(tiledRows, cols, r0 + r);

@@ -98,9 +98,9 @@ public final class QuantKernels {
 
     /** Row r of an int8 plane whose first {@code tiledRows} rows are tiled ({@link Q8Matrix}), dequantized into dst. */
     static void rowQ8(MemorySegment q, MemorySegment scales, int cols, int tiledRows, int r, float[] dst, int dstOff) {
-        long sBase = (long) r * scalesPerRow(cols);
+        int spr = scalesPerRow(cols);
         for (int c = 0; c < cols; c++) {
-            dst[dstOff + c] = q8Value(q, tiledRows, cols, r, c) * scale(scales, sBase + c / BLOCK);
+            dst[dstOff + c] = q8Value(q, tiledRows, cols, r, c) * scale(scales, q8ScaleIndex(tiledRows, spr, r, c / BLOCK));
         }
     }
 
@@ -139,6 +139,44 @@ public final class QuantKernels {
         }
         int full = cols / BLOCK * BLOCK;
         return (long) (r & -TILE_ROWS) * cols + (long) full * TILE_ROWS + (r & (TILE_ROWS - 1)) * (cols - full) - full;
+    }
+
+    /**
+     * Index of the scale of block {@code b} of row {@code r} when the first {@code tiledRows} rows are tiled: a tile
+     * keeps its scales block by block like its values (block 0 of rows 0..7, block 1 of rows 0..7, ...), so the
+     * decode tile widens them with one contiguous copy and reads them at a constant stride (which lets C2 drop the
+     * array bounds checks from the block loop); plain rows keep theirs row by row.
+     */
+    static long q8ScaleIndex(int tiledRows, int spr, int r, int b) {
+        return r < tiledRows ? (long) (r & -TILE_ROWS) * spr + (long) b * TILE_ROWS + (r & (TILE_ROWS - 1))
+                : (long) r * spr + b;
+    }
+
+    /**
+     * Copies a row-major fp16 scale plane of {@code [rows, spr]} into the tiled order ({@link #q8ScaleIndex};
+     * {@code src} and {@code dst} may be the same segment).
+     */
+    static void tileScales(MemorySegment src, MemorySegment dst, int rows, int spr) {
+        int tiles = rows / TILE_ROWS;
+        int perTask = 256;
+        java.util.stream.IntStream.range(0, (tiles + perTask - 1) / perTask).parallel().forEach(k -> {
+            short[] in = new short[TILE_ROWS * spr];
+            short[] outs = new short[TILE_ROWS * spr];
+            for (int t = k * perTask; t < Math.min(tiles, (k + 1) * perTask); t++) {
+                long at = (long) t * TILE_ROWS * spr;
+                MemorySegment.copy(src, Tensor.SHORT_LE, at * 2, in, 0, in.length);
+                for (int j = 0; j < TILE_ROWS; j++) {
+                    for (int b = 0; b < spr; b++) {
+                        outs[b * TILE_ROWS + j] = in[j * spr + b];
+                    }
+                }
+                MemorySegment.copy(outs, 0, dst, Tensor.SHORT_LE, at * 2, outs.length);
+            }
+        });
+        long done = (long) tiles * TILE_ROWS * spr * 2;
+        if (src != dst && done < (long) rows * spr * 2) {
+            MemorySegment.copy(src, done, dst, done, (long) rows * spr * 2 - done);
+        }
     }
 
     /**
@@ -242,12 +280,12 @@ public final class QuantKernels {
                 out[outOff + r] = q8dot(q, scales, cols, tiledRows, r, xb, xbOff, xt, xtOff);
             }
             for (; r + DECODE_ROWS <= rowTo; r += DECODE_ROWS) {
-                widenScales(scales, (long) r * spr, DECODE_ROWS * spr, sc);
+                widenTileScales(scales, tiledRows, spr, r, sc);
                 q8tile8x1(q, scales, sc, cols, tiledRows, r, xb, xbOff, xt, xtOff, out, outOff + r);
             }
         }
         for (; r + 4 <= rowTo; r += 4) {
-            widenScales(scales, (long) r * spr, 4 * spr, sc);
+            widenScalesByRow(scales, tiledRows, spr, r, 4, sc);
             int t = 0;
             if (TOKEN_TILE == 4) {
                 for (; t + 4 <= n; t += 4) {
@@ -310,6 +348,39 @@ public final class QuantKernels {
         }
     }
 
+    /**
+     * The scales of rows {@code [r, r + n)} of an int8 plane (first {@code tiledRows} rows tiled) widened row by row:
+     * {@code dst[j·spr + b]} is block b of row r + j.
+     */
+    static void widenScalesByRow(MemorySegment scales, int tiledRows, int spr, int r, int n, float[] dst) {
+        if (r >= tiledRows) {
+            widenScales(scales, (long) r * spr, n * spr, dst);
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            for (int b = 0; b < spr; b++) {
+                dst[j * spr + b] = scale(scales, q8ScaleIndex(tiledRows, spr, r + j, b));
+            }
+        }
+    }
+
+    /**
+     * The scales of the 8 rows from {@code r} widened block by block, {@code dst[8b + j]} for block b of row r + j
+     * ({@link #q8tile8x1}): one contiguous copy for a tile; a row-major plane (tests, benchmarks on plain planes) is
+     * transposed on the way.
+     */
+    static void widenTileScales(MemorySegment scales, int tiledRows, int spr, int r, float[] dst) {
+        if (r < tiledRows) {
+            widenScales(scales, (long) r * spr, DECODE_ROWS * spr, dst);
+            return;
+        }
+        for (int j = 0; j < DECODE_ROWS; j++) {
+            for (int b = 0; b < spr; b++) {
+                dst[b * DECODE_ROWS + j] = scale(scales, (long) (r + j) * spr + b);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- int8
 
     /**
@@ -327,7 +398,6 @@ public final class QuantKernels {
         long b0 = q8Base(tiledRows, cols, r), b1 = q8Base(tiledRows, cols, r + 1);
         long b2 = q8Base(tiledRows, cols, r + 2), b3 = q8Base(tiledRows, cols, r + 3);
         long t0 = q8Step(tiledRows, r), t1 = q8Step(tiledRows, r + 1), t2 = q8Step(tiledRows, r + 2), t3 = q8Step(tiledRows, r + 3);
-        long s0 = (long) r * spr, s1 = s0 + spr, s2 = s1 + spr, s3 = s2 + spr;
         int nb = cols / BLOCK;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < nb; b++) {
@@ -344,16 +414,25 @@ public final class QuantKernels {
             }
         }
         int from = nb * BLOCK;
-        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, xto);
-        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 2, scales, s2, from, cols, xt, xto);
-        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 3, scales, s3, from, cols, xt, xto);
+        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, xto);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, xto);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 2, scales, from, cols, xt, xto);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 3, scales, from, cols, xt, xto);
     }
 
     /** The partial last block of row r (int8), summed in column order. */
-    private static float tailQ8(MemorySegment q, int tiledRows, int r, MemorySegment scales, long sBase, int from, int cols,
+    private static float tailQ8(MemorySegment q, int tiledRows, int r, MemorySegment scales, int from, int cols,
                                 float[] x, int xo) {
-        return from == cols ? 0f : tailDot(KIND_Q8, q, q8TailBase(tiledRows, cols, r), scales, sBase, from, cols, x, xo);
+        if (from == cols) {
+            return 0f;
+        }
+        long base = q8TailBase(tiledRows, cols, r);
+        float sc = scale(scales, q8ScaleIndex(tiledRows, scalesPerRow(cols), r, from / BLOCK));
+        float s = 0;
+        for (int c = from; c < cols; c++) {
+            s += q.get(java.lang.foreign.ValueLayout.JAVA_BYTE, base + c) * sc * x[xo + c];
+        }
+        return s;
     }
 
     /**
@@ -386,49 +465,48 @@ public final class QuantKernels {
                 FloatVector x1 = FloatVector.fromArray(F, xb, xbo + c + L);
                 long p = base + b * step + h;
                 ByteVector w = ByteVector.fromMemorySegment(B2, q, p, LE);
-                FloatVector s = FloatVector.broadcast(F, sc[b]);
+                FloatVector s = FloatVector.broadcast(F, sc[DECODE_ROWS * b]);
                 a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a0);
                 a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a0);
                 w = ByteVector.fromMemorySegment(B2, q, p + rb, LE);
-                s = FloatVector.broadcast(F, sc[spr + b]);
+                s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 1]);
                 a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a1);
                 a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a1);
                 w = ByteVector.fromMemorySegment(B2, q, p + 2 * rb, LE);
-                s = FloatVector.broadcast(F, sc[2 * spr + b]);
+                s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 2]);
                 a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a2);
                 a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a2);
                 w = ByteVector.fromMemorySegment(B2, q, p + 3 * rb, LE);
-                s = FloatVector.broadcast(F, sc[3 * spr + b]);
+                s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 3]);
                 a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a3);
                 a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a3);
                 w = ByteVector.fromMemorySegment(B2, q, p + 4 * rb, LE);
-                s = FloatVector.broadcast(F, sc[4 * spr + b]);
+                s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 4]);
                 a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a4);
                 a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a4);
                 w = ByteVector.fromMemorySegment(B2, q, p + 5 * rb, LE);
-                s = FloatVector.broadcast(F, sc[5 * spr + b]);
+                s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 5]);
                 a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a5);
                 a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a5);
                 w = ByteVector.fromMemorySegment(B2, q, p + 6 * rb, LE);
-                s = FloatVector.broadcast(F, sc[6 * spr + b]);
+                s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 6]);
                 a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a6);
                 a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a6);
                 w = ByteVector.fromMemorySegment(B2, q, p + 7 * rb, LE);
-                s = FloatVector.broadcast(F, sc[7 * spr + b]);
+                s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 7]);
                 a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a7);
                 a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a7);
             }
         }
         int from = nb * BLOCK;
-        long s0 = (long) r * spr;
-        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s0 + spr, from, cols, xt, xto);
-        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 2, scales, s0 + 2 * spr, from, cols, xt, xto);
-        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 3, scales, s0 + 3 * spr, from, cols, xt, xto);
-        out[o + 4] = a4.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 4, scales, s0 + 4 * spr, from, cols, xt, xto);
-        out[o + 5] = a5.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 5, scales, s0 + 5 * spr, from, cols, xt, xto);
-        out[o + 6] = a6.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 6, scales, s0 + 6 * spr, from, cols, xt, xto);
-        out[o + 7] = a7.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 7, scales, s0 + 7 * spr, from, cols, xt, xto);
+        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, xto);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, xto);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 2, scales, from, cols, xt, xto);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 3, scales, from, cols, xt, xto);
+        out[o + 4] = a4.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 4, scales, from, cols, xt, xto);
+        out[o + 5] = a5.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 5, scales, from, cols, xt, xto);
+        out[o + 6] = a6.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 6, scales, from, cols, xt, xto);
+        out[o + 7] = a7.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 7, scales, from, cols, xt, xto);
     }
 
     /** Two rows × two inputs (prefill on AVX2, and the odd pair of tokens). */
@@ -437,7 +515,6 @@ public final class QuantKernels {
         int spr = scalesPerRow(cols);
         long b0 = q8Base(tiledRows, cols, r), b1 = q8Base(tiledRows, cols, r + 1);
         long t0 = q8Step(tiledRows, r), t1 = q8Step(tiledRows, r + 1);
-        long s0 = (long) r * spr, s1 = s0 + spr;
         int nb = cols / BLOCK;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a10 = z, a11 = z;
@@ -458,10 +535,10 @@ public final class QuantKernels {
             }
         }
         int from = nb * BLOCK;
-        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto);
-        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto + xts);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, xto);
-        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, xto + xts);
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, xto);
+        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, xto + xts);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, xto);
+        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, xto + xts);
     }
 
     /** Two rows × four inputs: each dequantized weight vector feeds 4 fmas (prefill on AVX-512). */
@@ -470,7 +547,6 @@ public final class QuantKernels {
         int spr = scalesPerRow(cols);
         long b0 = q8Base(tiledRows, cols, r), b1 = q8Base(tiledRows, cols, r + 1);
         long t0 = q8Step(tiledRows, r), t1 = q8Step(tiledRows, r + 1);
-        long s0 = (long) r * spr, s1 = s0 + spr;
         int nb = cols / BLOCK;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
@@ -498,30 +574,30 @@ public final class QuantKernels {
         }
         int from = nb * BLOCK;
         int x1 = xto + xts, x2 = xto + 2 * xts, x3 = xto + 3 * xts;
-        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, xto);
-        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, x1);
-        out[o + 2 * os] = a02.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, x2);
-        out[o + 3 * os] = a03.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, s0, from, cols, xt, x3);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, xto);
-        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, x1);
-        out[o + 2 * os + 1] = a12.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, x2);
-        out[o + 3 * os + 1] = a13.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, s1, from, cols, xt, x3);
+        out[o] = a00.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, xto);
+        out[o + os] = a01.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, x1);
+        out[o + 2 * os] = a02.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, x2);
+        out[o + 3 * os] = a03.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, x3);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, xto);
+        out[o + os + 1] = a11.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, x1);
+        out[o + 2 * os + 1] = a12.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, x2);
+        out[o + 3 * os + 1] = a13.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, x3);
     }
 
     private static float q8dot(MemorySegment q, MemorySegment scales, int cols, int tiledRows, int r,
                                float[] xb, int xbo, float[] xt, int xto) {
         long base = q8Base(tiledRows, cols, r);
         long step = q8Step(tiledRows, r);
-        long sBase = (long) r * scalesPerRow(cols);
+        int spr = scalesPerRow(cols);
         int nb = cols / BLOCK;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
-            FloatVector sv = FloatVector.broadcast(F, scale(scales, sBase + b));
+            FloatVector sv = FloatVector.broadcast(F, scale(scales, q8ScaleIndex(tiledRows, spr, r, b)));
             for (int v = 0; v < VPB; v++) {
                 acc = q8(q, base + b * step + v * L, sv).fma(FloatVector.fromArray(F, xb, xbo + b * BLOCK + v * L), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, sBase, nb * BLOCK, cols, xt, xto);
+        return acc.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, nb * BLOCK, cols, xt, xto);
     }
 
     // ---------------------------------------------------------------- int4
@@ -719,13 +795,13 @@ public final class QuantKernels {
     /** {@link #scalarMatmul} for an int8 plane whose first {@code tiledRows} rows are tiled: the same sums, in order. */
     static void scalarMatmulQ8(MemorySegment q, MemorySegment scales, int cols, int tiledRows, float[] x, int xOff, int xStride,
                                int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
+        int spr = scalesPerRow(cols);
         for (int r = rowFrom; r < rowTo; r++) {
-            long sBase = (long) r * scalesPerRow(cols);
             for (int t = 0; t < n; t++) {
                 int xo = xOff + t * xStride;
                 float s = 0;
                 for (int c = 0; c < cols; c++) {
-                    s += q8Value(q, tiledRows, cols, r, c) * scale(scales, sBase + c / BLOCK) * x[xo + c];
+                    s += q8Value(q, tiledRows, cols, r, c) * scale(scales, q8ScaleIndex(tiledRows, spr, r, c / BLOCK)) * x[xo + c];
                 }
                 out[outOff + t * outStride + r] = s;
             }

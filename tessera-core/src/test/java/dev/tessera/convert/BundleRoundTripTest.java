@@ -46,7 +46,7 @@ class BundleRoundTripTest {
     /** The planes in the layout models run on (int8 tiled, {@link Q8Matrix#tiled}), so loaded and fresh compare. */
     static MemorySegment runPlane(Matrix m, boolean values, Arena arena) {
         if (m instanceof Q8Matrix q) {
-            return values ? q.tiled(arena).q() : q.scales();
+            return values ? q.tiled(arena).q() : q.tiled(arena).scales();
         }
         Q4Matrix q = (Q4Matrix) m;
         return values ? q.q() : q.scales();
@@ -119,12 +119,15 @@ class BundleRoundTripTest {
                 Tensor e = mem.weights().tensor(name);
                 assertThat(a.dtype()).as(name).isEqualTo(e.dtype());
                 assertThat(a.shape()).as(name).isEqualTo(e.shape());
-                if (name.endsWith(QuantizedWeights.QWEIGHT) && a.dtype() == dev.tessera.tensor.DType.I8) {
-                    // The synthetic source keeps int8 values in the layout it runs on: compare the matrices.
-                    String module = name.substring(0, name.length() - QuantizedWeights.QWEIGHT.length());
+                String suffix = name.endsWith(QuantizedWeights.QWEIGHT) ? QuantizedWeights.QWEIGHT
+                        : name.endsWith(QuantizedWeights.SCALES) ? QuantizedWeights.SCALES : null;
+                String module = suffix == null ? null : name.substring(0, name.length() - suffix.length());
+                if (module != null && bw.tensor(module + QuantizedWeights.QWEIGHT).dtype() == dev.tessera.tensor.DType.I8) {
+                    // The synthetic source keeps int8 planes in the layout it runs on: compare the matrices.
+                    boolean values = suffix.equals(QuantizedWeights.QWEIGHT);
                     try (Arena arena = Arena.ofShared()) {
-                        assertThat(bytes(runPlane(bw.matrix(module), true, arena))).as(name)
-                                .isEqualTo(bytes(runPlane(mem.weights().matrix(module), true, arena)));
+                        assertThat(bytes(runPlane(bw.matrix(module), values, arena))).as(name)
+                                .isEqualTo(bytes(runPlane(mem.weights().matrix(module), values, arena)));
                     }
                 } else {
                     assertThat(bytes(a.data())).as(name).isEqualTo(bytes(e.data()));

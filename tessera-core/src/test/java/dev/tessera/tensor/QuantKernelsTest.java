@@ -262,7 +262,13 @@ class QuantKernelsTest {
                 : tile + (long) full * 8 + (long) (r % 8) * (cols - full) + (c - full);
     }
 
-    /** Every value of several shapes (partial tiles, partial blocks, fewer than 8 rows or 32 columns) where it belongs. */
+    /** Where the tiled layout puts the scale of block b of row r: a tile's scales block by block, as its values. */
+    static long tiledScaleIndex(int rows, int spr, int r, int b) {
+        int tiledRows = rows - rows % 8;
+        return r >= tiledRows ? (long) r * spr + b : (long) (r / 8) * 8 * spr + (long) b * 8 + r % 8;
+    }
+
+    /** Every value and scale of several shapes (partial tiles, partial blocks, fewer than 8 rows or 32 columns) where it belongs. */
     @Test
     void tiledLayoutPlacesEachValueWhereTheJavadocSays() {
         Random rnd = new Random(5);
@@ -273,9 +279,23 @@ class QuantKernelsTest {
                 byte[] values = new byte[rows * cols];
                 rnd.nextBytes(values);
                 MemorySegment.copy(values, 0, q, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, values.length);
-                MemorySegment s = arena.allocate((long) rows * QuantKernels.scalesPerRow(cols) * 2);
+                int spr = QuantKernels.scalesPerRow(cols);
+                MemorySegment s = arena.allocate((long) rows * spr * 2);
+                short[] scaleBits = new short[rows * spr];
+                for (int i = 0; i < scaleBits.length; i++) {
+                    scaleBits[i] = (short) rnd.nextInt(0x7C00);
+                }
+                MemorySegment.copy(scaleBits, 0, s, java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, 0, scaleBits.length);
                 Q8Matrix t = new Q8Matrix("w", rows, cols, q, s).tiled(arena);
                 assertThat(t.tiledRows()).isEqualTo(rows / 8 * 8);
+                for (int r = 0; r < rows; r++) {
+                    for (int b = 0; b < spr; b++) {
+                        long at = tiledScaleIndex(rows, spr, r, b);
+                        assertThat(t.scales().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, at))
+                                .as("%dx%d scale (%d, %d)", rows, cols, r, b).isEqualTo(scaleBits[r * spr + b]);
+                        assertThat(QuantKernels.q8ScaleIndex(t.tiledRows(), spr, r, b)).isEqualTo(at);
+                    }
+                }
                 for (int r = 0; r < rows; r++) {
                     for (int c = 0; c < cols; c++) {
                         assertThat(t.q().get(java.lang.foreign.ValueLayout.JAVA_BYTE, tiledOffset(rows, cols, r, c)))
@@ -321,8 +341,11 @@ class QuantKernelsTest {
                     Q8Matrix copy = plain.tiled(arena);
                     MemorySegment own = arena.allocate(plain.q().byteSize());
                     own.copyFrom(plain.q());
-                    Q8Matrix inPlace = new Q8Matrix("w", rows, cols, own, plain.scales()).tiledInPlace();
+                    MemorySegment ownScales = arena.allocate(plain.scales().byteSize());
+                    ownScales.copyFrom(plain.scales());
+                    Q8Matrix inPlace = new Q8Matrix("w", rows, cols, own, ownScales).tiledInPlace();
                     assertThat(inPlace.q().mismatch(copy.q())).isEqualTo(-1L);
+                    assertThat(inPlace.scales().mismatch(copy.scales())).isEqualTo(-1L);
                     float[] a = new float[cols], b = new float[cols];
                     for (int r = 0; r < rows; r++) {
                         plain.row(r, a, 0);
