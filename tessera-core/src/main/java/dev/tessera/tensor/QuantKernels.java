@@ -330,7 +330,6 @@ public final class QuantKernels {
         if (sc.length < n) {
             sc = new float[n];
             SCALES.set(sc);
-            SCALE_BITS.set(new short[n]);
         }
         return sc;
     }
@@ -341,26 +340,51 @@ public final class QuantKernels {
      * loop cost 40 % of int8 and 90 % of int4 decode time (measured by replacing them with a constant).
      */
     static void widenScales(MemorySegment scales, long first, int n, float[] dst) {
+        widenScales(scales, first, n, dst, 0);
+    }
+
+    /** {@link #widenScales} into {@code dst} from {@code dstOff}. */
+    static void widenScales(MemorySegment scales, long first, int n, float[] dst, int dstOff) {
         short[] bits = SCALE_BITS.get();
+        if (bits.length < n) {
+            bits = new short[n];
+            SCALE_BITS.set(bits);
+        }
         MemorySegment.copy(scales, Tensor.SHORT_LE, first * 2, bits, 0, n);
         for (int i = 0; i < n; i++) {
-            dst[i] = Float.float16ToFloat(bits[i]);
+            dst[dstOff + i] = Float.float16ToFloat(bits[i]);
         }
     }
 
+    private static final ThreadLocal<float[]> TILE_SCALES = ThreadLocal.withInitial(() -> new float[0]);
+
     /**
      * The scales of rows {@code [r, r + n)} of an int8 plane (first {@code tiledRows} rows tiled) widened row by row:
-     * {@code dst[j·spr + b]} is block b of row r + j.
+     * {@code dst[j·spr + b]} is block b of row r + j. Tiled rows are widened with the tiles around them in one bulk
+     * conversion and then picked out (the prefill panels stage the scales of every row of a matrix this way).
      */
     static void widenScalesByRow(MemorySegment scales, int tiledRows, int spr, int r, int n, float[] dst) {
-        if (r >= tiledRows) {
-            widenScales(scales, (long) r * spr, n * spr, dst);
-            return;
-        }
-        for (int j = 0; j < n; j++) {
-            for (int b = 0; b < spr; b++) {
-                dst[j * spr + b] = scale(scales, q8ScaleIndex(tiledRows, spr, r + j, b));
+        int tiledEnd = Math.min(r + n, tiledRows);
+        if (r < tiledEnd) {
+            int t0 = r & -TILE_ROWS;
+            int t1 = (tiledEnd + TILE_ROWS - 1) & -TILE_ROWS;
+            float[] tmp = TILE_SCALES.get();
+            if (tmp.length < (t1 - t0) * spr) {
+                tmp = new float[(t1 - t0) * spr];
+                TILE_SCALES.set(tmp);
             }
+            widenScales(scales, (long) t0 * spr, (t1 - t0) * spr, tmp);
+            for (int j = 0; j < tiledEnd - r; j++) {
+                int row = r + j;
+                int at = ((row & -TILE_ROWS) - t0) * spr + (row & (TILE_ROWS - 1));
+                for (int b = 0; b < spr; b++) {
+                    dst[j * spr + b] = tmp[at + b * TILE_ROWS];
+                }
+            }
+        }
+        int plain = Math.max(r, tiledEnd);
+        if (plain < r + n) {
+            widenScales(scales, (long) plain * spr, (r + n - plain) * spr, dst, (plain - r) * spr);
         }
     }
 
@@ -437,22 +461,77 @@ public final class QuantKernels {
 
     /**
      * Decode: eight rows at once, one activation load per eight products. In the tiled layout the eight rows' blocks
-     * are adjacent, so the tile reads one sequential stream ({@link Q8Matrix}); row-major matrices (tests, JMH on
-     * plain planes) read eight streams. Each step loads {@code 2L} bytes of a row at once (a whole block on AVX-512, half of one on AVX2) and widens its two
-     * halves: half the weight loads (C2 still checks bounds about once per vector and extracts the upper half with
-     * two shuffles), and one scale broadcast per step instead of eight held across the block (which AVX2's 16
-     * registers could not keep beside eight accumulators). Each row's accumulator sees the same products in the
-     * same order as in {@link #q8tile4x1}, so the result is bit-identical to it (and to {@link PanelGemm}). Measured
-     * (2026-11-22, Intel host, row-major, before the tiled layout) with 2 threads over 671 MB of int8 rows (2560
-     * columns): AVX2 code (-XX:UseAVX=2) 5.8 GB/s with 4-row, {@code L}-byte tiles →
-     * 8.7–9.2 GB/s; AVX-512 11.4–12.0 → 12.5–12.6 GB/s, and within noise at 1024 and 10496 columns. End to end
-     * (interleaved, Qwen3.5-0.8B int8hu decode): AVX2 code 7.7–8.9 → 9.9–12.4 tok/s; AVX-512 within noise. The widening
+     * are adjacent, so the tile reads one sequential stream ({@link Q8Matrix}), and the tile's scales sit block by
+     * block in {@code sc} ({@link #widenTileScales}), read at a constant stride so C2 hoists their bounds checks out
+     * of the loop. On AVX-512 a block is two vectors, each loaded as 16 bytes and widened; on AVX2
+     * ({@link #q8tile8x1Split}) each step loads 16 bytes and widens both halves. Each row's accumulator sees the same
+     * products in the same order as in {@link #q8tile4x1}, so the result is bit-identical to it (and to
+     * {@link PanelGemm}). Measured (harness, one thread, 2560 columns, L2-resident, Zen 4): a 32-byte load whose
+     * upper half C2 extracts with a permute and a blend, 15.9–16.1 GB/s; two 16-byte loads, 17.9–18.2. The widening
      * stays written out here: moved into helpers taking a {@code ByteVector}, decode ran at 1.2 tok/s (as when a
-     * tile's vectors get boxed).
+     * tile's vectors get boxed), and through the {@link #q8} loader, 0.8 tok/s (16 loader calls exceed C2's
+     * NodeCountInliningCutoff; the Vector API's own methods are force-inlined past it).
      */
     private static void q8tile8x1(MemorySegment q, MemorySegment scales, float[] sc, int cols, int tiledRows, int r,
                                   float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
-        int spr = scalesPerRow(cols);
+        if (L != 16) {
+            q8tile8x1Split(q, scales, sc, cols, tiledRows, r, xb, xbo, xt, xto, out, o);
+            return;
+        }
+        long base = q8Base(tiledRows, cols, r);
+        long step = q8Step(tiledRows, r);
+        long rb = r < tiledRows ? BLOCK : cols;  // from one row's block to the next row's
+        int nb = cols / BLOCK;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int b = 0; b < nb; b++) {
+            int c = b * BLOCK;
+            FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
+            FloatVector x1 = FloatVector.fromArray(F, xb, xbo + c + L);
+            long p = base + b * step;
+            FloatVector s = FloatVector.broadcast(F, sc[DECODE_ROWS * b]);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a0);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a0);
+            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 1]);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a1);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a1);
+            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 2]);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 2 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a2);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 2 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a2);
+            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 3]);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 3 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a3);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 3 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a3);
+            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 4]);
+            a4 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 4 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a4);
+            a4 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 4 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a4);
+            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 5]);
+            a5 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 5 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a5);
+            a5 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 5 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a5);
+            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 6]);
+            a6 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 6 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a6);
+            a6 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 6 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a6);
+            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 7]);
+            a7 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 7 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a7);
+            a7 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 7 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a7);
+        }
+        int from = nb * BLOCK;
+        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, xto);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, xto);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 2, scales, from, cols, xt, xto);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 3, scales, from, cols, xt, xto);
+        out[o + 4] = a4.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 4, scales, from, cols, xt, xto);
+        out[o + 5] = a5.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 5, scales, from, cols, xt, xto);
+        out[o + 6] = a6.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 6, scales, from, cols, xt, xto);
+        out[o + 7] = a7.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 7, scales, from, cols, xt, xto);
+    }
+
+    /**
+     * {@link #q8tile8x1} for AVX2 (8 lanes): each step loads 16 bytes of a row (half a block) and widens its two
+     * halves, which halves the weight loads; measured (2026-11-22, Intel host, row-major, before the tiled layout)
+     * with 2 threads over 671 MB of int8 rows (2560 columns), AVX2 code 5.8 GB/s with 4-row, 8-byte tiles →
+     * 8.7–9.2 GB/s; end to end (Qwen3.5-0.8B int8hu decode) 7.7–8.9 → 9.9–12.4 tok/s.
+     */
+    private static void q8tile8x1Split(MemorySegment q, MemorySegment scales, float[] sc, int cols, int tiledRows, int r,
+                                  float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
         long base = q8Base(tiledRows, cols, r);
         long step = q8Step(tiledRows, r);
         long rb = r < tiledRows ? BLOCK : cols;  // from one row's block to the next row's
