@@ -19,8 +19,8 @@ public final class QuantizedWeights {
     public static final String SCALES = ".scales";
 
     /**
-     * The matrix of a quantized module: int4 as a view over its two planes, int8 as a tiled copy of its values (in
-     * {@link WeightSource#derivedArena}, or a row-major view when that is null) with the scales a view. {@code cols}
+     * The matrix of a quantized module: int4 as a view over its two planes, int8 as a tiled copy of both (in
+     * {@link WeightSource#derivedArena}, or a row-major view when that is null). {@code cols}
      * (0 = unknown) is checked against the planes; int4 with unknown cols assumes an even width.
      */
     public static Matrix matrix(WeightSource w, String module, int cols) {

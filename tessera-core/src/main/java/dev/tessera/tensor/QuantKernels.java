@@ -49,8 +49,6 @@ public final class QuantKernels {
     private static final int L = F.length();
     static final boolean SIMD = L == 8 || L == 16;
     private static final VectorSpecies<Byte> B = SIMD ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
-    /** Two vectors' worth of int8 weights in one load ({@link #q8tile8x1}). */
-    private static final VectorSpecies<Byte> B2 = SIMD ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 16)) : null;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Weight vectors per block of 32. */
     private static final int VPB = BLOCK / L;
@@ -463,74 +461,17 @@ public final class QuantKernels {
      * Decode: eight rows at once, one activation load per eight products. In the tiled layout the eight rows' blocks
      * are adjacent, so the tile reads one sequential stream ({@link Q8Matrix}), and the tile's scales sit block by
      * block in {@code sc} ({@link #widenTileScales}), read at a constant stride so C2 hoists their bounds checks out
-     * of the loop. On AVX-512 a block is two vectors, each loaded as 16 bytes and widened; on AVX2
-     * ({@link #q8tile8x1Split}) each step loads 16 bytes and widens both halves. Each row's accumulator sees the same
-     * products in the same order as in {@link #q8tile4x1}, so the result is bit-identical to it (and to
-     * {@link PanelGemm}). Measured (harness, one thread, 2560 columns, L2-resident, Zen 4): a 32-byte load whose
-     * upper half C2 extracts with a permute and a blend, 15.9–16.1 GB/s; two 16-byte loads, 17.9–18.2. The widening
+     * of the loop. Each weight vector is loaded as {@code L} bytes and widened (a block is two vectors on AVX-512,
+     * four on AVX2). Each row's accumulator sees the same products in the same order as in {@link #q8tile4x1}, so the
+     * result is bit-identical to it (and to {@link PanelGemm}). Measured (one thread, 2560 columns, Zen 4): loading
+     * {@code 2L} bytes at once and widening both halves (C2 extracts the upper half with a permute and a blend on
+     * AVX-512, a shuffle on AVX2), against {@code L}-byte loads: AVX-512 15.9–16.1 → 17.9–18.2 GB/s cache-resident;
+     * AVX2 code ({@code -XX:UseAVX=2}) 10.5 → 14.9 GB/s cache-resident and 8.2–8.3 → 10.4–10.6 from DRAM. The widening
      * stays written out here: moved into helpers taking a {@code ByteVector}, decode ran at 1.2 tok/s (as when a
      * tile's vectors get boxed), and through the {@link #q8} loader, 0.8 tok/s (16 loader calls exceed C2's
      * NodeCountInliningCutoff; the Vector API's own methods are force-inlined past it).
      */
     private static void q8tile8x1(MemorySegment q, MemorySegment scales, float[] sc, int cols, int tiledRows, int r,
-                                  float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
-        if (L != 16) {
-            q8tile8x1Split(q, scales, sc, cols, tiledRows, r, xb, xbo, xt, xto, out, o);
-            return;
-        }
-        long base = q8Base(tiledRows, cols, r);
-        long step = q8Step(tiledRows, r);
-        long rb = r < tiledRows ? BLOCK : cols;  // from one row's block to the next row's
-        int nb = cols / BLOCK;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int b = 0; b < nb; b++) {
-            int c = b * BLOCK;
-            FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
-            FloatVector x1 = FloatVector.fromArray(F, xb, xbo + c + L);
-            long p = base + b * step;
-            FloatVector s = FloatVector.broadcast(F, sc[DECODE_ROWS * b]);
-            a0 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a0);
-            a0 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a0);
-            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 1]);
-            a1 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a1);
-            a1 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a1);
-            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 2]);
-            a2 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 2 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a2);
-            a2 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 2 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a2);
-            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 3]);
-            a3 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 3 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a3);
-            a3 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 3 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a3);
-            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 4]);
-            a4 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 4 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a4);
-            a4 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 4 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a4);
-            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 5]);
-            a5 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 5 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a5);
-            a5 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 5 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a5);
-            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 6]);
-            a6 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 6 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a6);
-            a6 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 6 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a6);
-            s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 7]);
-            a7 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 7 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a7);
-            a7 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 7 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a7);
-        }
-        int from = nb * BLOCK;
-        out[o] = a0.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r, scales, from, cols, xt, xto);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 1, scales, from, cols, xt, xto);
-        out[o + 2] = a2.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 2, scales, from, cols, xt, xto);
-        out[o + 3] = a3.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 3, scales, from, cols, xt, xto);
-        out[o + 4] = a4.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 4, scales, from, cols, xt, xto);
-        out[o + 5] = a5.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 5, scales, from, cols, xt, xto);
-        out[o + 6] = a6.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 6, scales, from, cols, xt, xto);
-        out[o + 7] = a7.reduceLanes(VectorOperators.ADD) + tailQ8(q, tiledRows, r + 7, scales, from, cols, xt, xto);
-    }
-
-    /**
-     * {@link #q8tile8x1} for AVX2 (8 lanes): each step loads 16 bytes of a row (half a block) and widens its two
-     * halves, which halves the weight loads; measured (2026-11-22, Intel host, row-major, before the tiled layout)
-     * with 2 threads over 671 MB of int8 rows (2560 columns), AVX2 code 5.8 GB/s with 4-row, 8-byte tiles →
-     * 8.7–9.2 GB/s; end to end (Qwen3.5-0.8B int8hu decode) 7.7–8.9 → 9.9–12.4 tok/s.
-     */
-    private static void q8tile8x1Split(MemorySegment q, MemorySegment scales, float[] sc, int cols, int tiledRows, int r,
                                   float[] xb, int xbo, float[] xt, int xto, float[] out, int o) {
         long base = q8Base(tiledRows, cols, r);
         long step = q8Step(tiledRows, r);
@@ -543,38 +484,30 @@ public final class QuantKernels {
                 FloatVector x0 = FloatVector.fromArray(F, xb, xbo + c);
                 FloatVector x1 = FloatVector.fromArray(F, xb, xbo + c + L);
                 long p = base + b * step + h;
-                ByteVector w = ByteVector.fromMemorySegment(B2, q, p, LE);
                 FloatVector s = FloatVector.broadcast(F, sc[DECODE_ROWS * b]);
-                a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a0);
-                a0 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a0);
-                w = ByteVector.fromMemorySegment(B2, q, p + rb, LE);
+                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a0);
+                a0 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a0);
                 s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 1]);
-                a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a1);
-                a1 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a1);
-                w = ByteVector.fromMemorySegment(B2, q, p + 2 * rb, LE);
+                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a1);
+                a1 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a1);
                 s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 2]);
-                a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a2);
-                a2 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a2);
-                w = ByteVector.fromMemorySegment(B2, q, p + 3 * rb, LE);
+                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 2 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a2);
+                a2 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 2 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a2);
                 s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 3]);
-                a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a3);
-                a3 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a3);
-                w = ByteVector.fromMemorySegment(B2, q, p + 4 * rb, LE);
+                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 3 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a3);
+                a3 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 3 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a3);
                 s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 4]);
-                a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a4);
-                a4 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a4);
-                w = ByteVector.fromMemorySegment(B2, q, p + 5 * rb, LE);
+                a4 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 4 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a4);
+                a4 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 4 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a4);
                 s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 5]);
-                a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a5);
-                a5 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a5);
-                w = ByteVector.fromMemorySegment(B2, q, p + 6 * rb, LE);
+                a5 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 5 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a5);
+                a5 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 5 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a5);
                 s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 6]);
-                a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a6);
-                a6 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a6);
-                w = ByteVector.fromMemorySegment(B2, q, p + 7 * rb, LE);
+                a6 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 6 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a6);
+                a6 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 6 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a6);
                 s = FloatVector.broadcast(F, sc[DECODE_ROWS * b + 7]);
-                a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a7);
-                a7 = ((FloatVector) w.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(x1, a7);
+                a7 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 7 * rb, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x0, a7);
+                a7 = ((FloatVector) ByteVector.fromMemorySegment(B, q, p + 7 * rb + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(x1, a7);
             }
         }
         int from = nb * BLOCK;

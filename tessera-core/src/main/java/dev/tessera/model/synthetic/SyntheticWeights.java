@@ -36,8 +36,9 @@ public final class SyntheticWeights implements WeightSource {
     private final Arena arena = Arena.ofShared();
     private final Map<String, Tensor> made = Collections.synchronizedMap(new LinkedHashMap<>());
     /**
-     * Quantized matrices by module. Their int8 planes are tiled in place ({@link dev.tessera.tensor.Q8Matrix}), so
-     * the {@code .qweight} tensors in {@link #made} hold that layout: they are listed for names and sizes and read
+     * Quantized matrices by module. Their int8 planes (values and scales) are tiled in place
+     * ({@link dev.tessera.tensor.Q8Matrix}), so the {@code .qweight} and {@code .scales} tensors in {@link #made} hold
+     * that layout: they are listed for names and sizes and read
      * only through these matrices.
      */
     private final Map<String, Matrix> quantized = Collections.synchronizedMap(new LinkedHashMap<>());
