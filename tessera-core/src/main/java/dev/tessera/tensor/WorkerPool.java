@@ -5,10 +5,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A persistent pool that splits an index range into contiguous chunks, a few per thread, which the calling thread
- * and the workers take in turn from a shared counter. Hand-off is a volatile generation counter that workers spin
- * on briefly before parking, so a decode step's hundreds of small parallel sections cost microseconds each and
- * allocate nothing.
+ * A persistent pool that splits an index range into contiguous chunks which the calling thread and the workers take
+ * in turn from a shared counter, each chunk a fixed share of what is left (guided scheduling): big chunks first,
+ * small ones at the end, so the threads finish a section close together. Hand-off is a volatile generation counter
+ * that workers spin on briefly before parking, so a decode step's hundreds of small parallel sections cost
+ * microseconds each and allocate nothing.
  *
  * <p>Calls from inside a running task (or while another caller holds the pool) run inline on the caller, so
  * nesting cannot deadlock.
@@ -23,23 +24,26 @@ public final class WorkerPool implements AutoCloseable {
     private static final long SPIN_NANOS = 200_000;
     private static final long CALLER_SPIN_NANOS = 50_000;
     /**
-     * Chunks per thread, taken from a shared counter: a thread that starts late (woken from park) or runs slower
-     * (the other core busy with the host) takes fewer, instead of the whole section waiting for its fixed share.
+     * A chunk is 1/(this × threads) of what is left, so a thread that starts late (woken from park) or runs slower
+     * (the other core busy with the host) takes less, and the last chunks are small: the other thread waits at most
+     * one small chunk at the end of a section instead of half of a fixed one.
      */
-    private static final int CHUNKS_PER_THREAD = 4;
+    private static final int SHARE_DIVISOR = 2;
+    /** Chunks never get smaller than 1/(this × threads) of the section, so the shared counter is not hammered. */
+    private static final int MIN_CHUNK_DIVISOR = 32;
 
     private final int threads;
     private final Thread[] workers;
     private final AtomicIntegerArray parked;
     private final AtomicInteger pending = new AtomicInteger();
-    private final AtomicInteger nextChunk = new AtomicInteger();
+    private final AtomicInteger next = new AtomicInteger();
     private volatile long generation;
     private volatile boolean closed;
     private volatile Throwable failure;
     private RangeTask task;
     private int total;
-    private int chunk;
-    private int chunks;
+    private int align;
+    private int minChunk;
     private boolean busy;
 
     public WorkerPool(int threads) {
@@ -85,11 +89,10 @@ public final class WorkerPool implements AutoCloseable {
         try {
             this.task = task;
             this.total = n;
-            int size = (n + threads * CHUNKS_PER_THREAD - 1) / (threads * CHUNKS_PER_THREAD);
-            this.chunk = (size + align - 1) / align * align;
-            this.chunks = (n + chunk - 1) / chunk;
+            this.align = align;
+            this.minChunk = roundUp(Math.max(1, n / (threads * MIN_CHUNK_DIVISOR)), align);
             this.failure = null;
-            nextChunk.set(0);
+            next.set(0);
             pending.set(threads - 1);
             generation++;
             for (int i = 0; i < workers.length; i++) {
@@ -130,10 +133,21 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runChunks() {
-        for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
-            int from = c * chunk;
-            task.run(from, Math.min(total, from + chunk));
+        while (true) {
+            int from = next.get();
+            if (from >= total) {
+                return;
+            }
+            int share = roundUp((total - from) / (threads * SHARE_DIVISOR), align);
+            int to = Math.min(total, from + Math.max(minChunk, share));
+            if (next.compareAndSet(from, to)) {
+                task.run(from, to);
+            }
         }
+    }
+
+    private static int roundUp(int n, int align) {
+        return (n + align - 1) / align * align;
     }
 
     private void workLoop(int index) {

@@ -3,6 +3,7 @@ package dev.tessera.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,27 @@ class WorkerPoolTest {
                     }
                 }
             }
+        }
+    }
+
+    /** Guided chunks: in range order they never grow (but for the remainder), and the section ends on small ones. */
+    @Test
+    void chunksShrinkTowardsTheEndOfTheRange() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            int n = 4096;
+            ConcurrentSkipListMap<Integer, Integer> chunks = new ConcurrentSkipListMap<>();
+            pool.forRange(n, 8, (from, to) -> chunks.put(from, to - from));
+            int previous = Integer.MAX_VALUE;
+            int covered = 0;
+            for (var e : chunks.entrySet()) {
+                assertThat(e.getKey()).isEqualTo(covered);
+                assertThat(e.getValue()).as("chunk at %d", e.getKey()).isLessThanOrEqualTo(previous);
+                previous = e.getValue();
+                covered += e.getValue();
+            }
+            assertThat(covered).isEqualTo(n);
+            assertThat(chunks.firstEntry().getValue()).as("first chunk: a quarter of the range").isEqualTo(n / 4);
+            assertThat(chunks.lastEntry().getValue()).as("last chunk").isLessThanOrEqualTo(n / 64);
         }
     }
 
