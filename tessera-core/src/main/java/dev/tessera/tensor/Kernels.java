@@ -140,9 +140,10 @@ public final class Kernels {
      * F16 weights four rows at a time: widen the rows straight from the segment with a plain
      * {@link Float#float16ToFloat} loop (which C2 turns into one hardware conversion per vector, far cheaper than the
      * bit-level widening the Vector API would need), then run the fp32 register tiles on the widened rows, which stay
-     * in L1. Exact: the widening is IEEE half to single. Widening from the segment rather than from a bulk copy of the
-     * rows keeps the weight stream inside a loop that also computes (measured in a harness, one thread, 768 columns:
-     * 15.6 → 22.9 GB/s on a cache-resident 3 MB matrix, 9.0 → 14.0 from DRAM).
+     * in cache (12 KB at 768 columns). Exact: the widening is IEEE half to single. Widening from the segment rather
+     * than from a bulk copy of the rows keeps the weight stream inside a loop that also computes (harness, one thread,
+     * 768 columns, medians of runs on three occasions: 14–18.2 → 19–25.2 GB/s on a cache-resident 3 MB matrix,
+     * 7.5–10.9 → 11.5–16.2 from DRAM).
      */
     private static void matmulStagedF16(MemorySegment w, int cols, float[] x, int xOff, int xStride, int n, float[] out, int outOff, int outStride, int rowFrom, int rowTo) {
         F16Stage st = F16_STAGE.get();
