@@ -53,34 +53,78 @@ public final class Sampler {
         for (int i = 0; i < vocab; i++) {
             max = Math.max(max, logits[off + i]);
         }
-        // Candidates: indices sorted by logit, truncated to top-k (partial selection keeps this O(V log k)).
-        int k = topK > 0 ? Math.min(topK, vocab) : vocab;
-        int n = selectTop(logits, off, vocab, k);
+        if (topK > 0 && topK < vocab) {
+            // Candidates: the top-k ids by logit, by partial selection in O(V log k).
+            return draw(logits, off, max, selectTop(logits, off, vocab, topK), Double.NaN);
+        }
+        if (topP >= 1 && minP == 0) {
+            // Plain sampling from the whole distribution: no order is needed, and sorting 100k+ ids costs more
+            // than the model's step.
+            for (int i = 0; i < vocab; i++) {
+                order[i] = i;
+            }
+            return draw(logits, off, max, vocab, Double.NaN);
+        }
+        // Nucleus / min-p: only the most likely ids can be in the kept set. Sort just those above a probability
+        // ratio to the top one, and widen the ratio until their mass reaches top-p (or min-p's floor is below it).
         double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            sum += Math.exp((logits[off + i] - max) / temperature);
+        }
+        for (double ratio : new double[] {1e-4, 1e-9, 0}) {
+            double r = Math.max(ratio, minP);
+            float threshold = r > 0 ? (float) (max + temperature * Math.log(r)) : Float.NEGATIVE_INFINITY;
+            int m = 0;
+            for (int id = 0; id < vocab; id++) {
+                if (logits[off + id] >= threshold) {
+                    order[m++] = id;
+                }
+            }
+            sortDescending(logits, off, m);
+            double mass = 0;
+            for (int i = 0; i < m; i++) {
+                mass += Math.exp((logits[off + order[i]] - max) / temperature);
+            }
+            if (r == minP || r == 0 || mass / sum >= topP) {
+                return draw(logits, off, max, m, sum);
+            }
+        }
+        throw new IllegalStateException("unreachable: the last ratio keeps every id");
+    }
+
+    /**
+     * Draws from the first {@code n} ids of {@code order} (sorted by logit when top-p or min-p apply), after the
+     * min-p floor and the top-p cut; {@code sum} is the whole distribution's mass, or NaN for the candidates' own.
+     */
+    private int draw(float[] logits, int off, float max, int n, double sum) {
+        double candidates = 0;
         for (int i = 0; i < n; i++) {
             double p = Math.exp((logits[off + order[i]] - max) / temperature);
             probs[i] = (float) p;
-            sum += p;
+            candidates += p;
         }
-        double cut = 0;
+        double total = Double.isNaN(sum) ? candidates : sum;
         int keep = n;
-        float floor = minP > 0 ? (float) (minP * probs[0]) : 0f;
-        for (int i = 0; i < n; i++) {
-            if (probs[i] < floor) {
-                keep = Math.max(1, i);
-                break;
-            }
-            cut += probs[i] / sum;
-            if (cut >= topP) {
-                keep = i + 1;
-                break;
+        if (topP < 1 || minP > 0) {
+            double cut = 0;
+            float floor = minP > 0 ? (float) (minP * probs[0]) : 0f;
+            for (int i = 0; i < n; i++) {
+                if (probs[i] < floor) {
+                    keep = Math.max(1, i);
+                    break;
+                }
+                cut += probs[i] / total;
+                if (cut >= topP) {
+                    keep = i + 1;
+                    break;
+                }
             }
         }
-        double total = 0;
+        double kept = 0;
         for (int i = 0; i < keep; i++) {
-            total += probs[i];
+            kept += probs[i];
         }
-        double r = random.nextDouble() * total;
+        double r = random.nextDouble() * kept;
         for (int i = 0; i < keep; i++) {
             r -= probs[i];
             if (r < 0) {
@@ -88,6 +132,19 @@ public final class Sampler {
             }
         }
         return order[keep - 1];
+    }
+
+    /** Sorts the first {@code m} ids of {@code order} by descending logit (heap sort: no allocation). */
+    private void sortDescending(float[] logits, int off, int m) {
+        for (int i = m / 2 - 1; i >= 0; i--) {
+            siftDown(logits, off, i, m);
+        }
+        for (int end = m - 1; end > 0; end--) {
+            int t = order[0];
+            order[0] = order[end];
+            order[end] = t;
+            siftDown(logits, off, 0, end);
+        }
     }
 
     /** Puts the k highest-logit ids, in descending order, at the front of {@code order}; returns k. */
