@@ -1,0 +1,214 @@
+package dev.tessera.engine;
+
+import dev.tessera.TesseraException;
+import dev.tessera.model.Model;
+import dev.tessera.tokenizer.StreamingDecoder;
+import dev.tessera.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.IntPredicate;
+
+/**
+ * Text in, text out, for one model held by a server or an interactive chat: prompt ids → streamed text, with the
+ * sampling settings, stop strings, end-of-sequence tokens and token budget of one request.
+ *
+ * <p>It keeps the session between requests and remembers which tokens its state holds. A request whose prompt
+ * starts with exactly those tokens (the next turn of the same conversation, rendered by the same chat template)
+ * prefills only what is new; any other prompt starts from a fresh state. Recurrent layers cannot be rewound, so
+ * reuse is all or nothing. One request runs at a time: callers queue on this object's monitor.
+ */
+public final class Completer {
+    /** The settings of one request. {@code maxTokens} counts every sampled token, the end-of-sequence one included. */
+    public record Params(int maxTokens, double temperature, int topK, double topP, double minP, long seed,
+                         List<String> stop, boolean stopAtEos) {
+        public Params {
+            if (maxTokens < 0) {
+                throw new TesseraException.InvalidInput("max tokens must be >= 0, got " + maxTokens);
+            }
+            stop = stop == null ? List.of() : List.copyOf(stop);
+        }
+
+        public static Params greedy(int maxTokens) {
+            return new Params(maxTokens, 0, 0, 1, 0, 0, List.of(), true);
+        }
+    }
+
+    /** Why generation ended: an end-of-sequence token or stop string, the token budget or context, or the reader left. */
+    public enum Finish {
+        STOP,
+        LENGTH,
+        CANCELLED;
+
+        /** The OpenAI API's {@code finish_reason}. */
+        public String openAiName() {
+            return this == LENGTH ? "length" : "stop";
+        }
+    }
+
+    /**
+     * @param reusedTokens prompt tokens that were already in the state and were not prefilled again
+     */
+    public record Result(String text, int promptTokens, int completionTokens, int reusedTokens, Finish finish,
+                         long prefillNanos, long decodeNanos) {}
+
+    /** Receives text as soon as it is final; returns false when nobody is reading any more (stops generation). */
+    @FunctionalInterface
+    public interface TextSink {
+        boolean accept(String text);
+    }
+
+    private final Model model;
+    private final Tokenizer tokenizer;
+    private final Session session;
+    private final IntPredicate endOfSequence;
+    /** The tokens the session's state holds, in order: the first {@link #heldCount}. */
+    private int[] held = new int[0];
+    private int heldCount;
+
+    /**
+     * @param endOfSequence the ids that end a reply (config {@code eos_token_id} and the tokenizer's end-of-turn
+     *     tokens, see {@link #endOfSequence(Model, Tokenizer)})
+     */
+    public Completer(Model model, Tokenizer tokenizer, int chunkSize, IntPredicate endOfSequence) {
+        if (tokenizer.vocabSize() > model.info().vocabSize()) {
+            throw new TesseraException.InvalidInput("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's "
+                    + "vocabulary is " + model.info().vocabSize() + ": they do not belong together");
+        }
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.session = new Session(model, chunkSize);
+        this.endOfSequence = endOfSequence;
+    }
+
+    /** The model's end-of-sequence ids from its config plus the tokenizer's end-of-turn tokens. */
+    public static IntPredicate endOfSequence(Model model, Tokenizer tokenizer) {
+        Set<Integer> eos = new HashSet<>(model.info().config().intOrList("eos_token_id"));
+        return id -> eos.contains(id) || tokenizer.stopTokens().isStop(id);
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /**
+     * Runs a short throw-away generation so the JIT compiles the prefill and decode paths before the first real
+     * request (a cold first request runs several times slower), then forgets it.
+     */
+    public synchronized void warmUp() {
+        int[] words = tokenizer.encode("The quick brown fox jumps over the lazy dog. ".repeat(6), false);
+        int n = Math.min(words.length, model.info().contextLength() / 2);
+        if (n > 0) {
+            complete(Arrays.copyOf(words, n), Params.greedy(Math.min(16, model.info().contextLength() - n - 1)), piece -> true);
+        }
+        reset();
+    }
+
+    /** Forgets the held tokens: the next request prefills from scratch. */
+    public synchronized void reset() {
+        session.reset();
+        heldCount = 0;
+    }
+
+    /**
+     * Prefills what is new in {@code prompt} and generates until an end-of-sequence token (not emitted), a stop
+     * string (not emitted), {@code maxTokens}, the context length, or until {@code sink} refuses text.
+     *
+     * @throws TesseraException.InvalidInput for an empty prompt, an id outside the vocabulary, or a prompt that does
+     *     not fit in the context
+     */
+    public synchronized Result complete(int[] prompt, Params params, TextSink sink) {
+        int vocab = model.info().vocabSize();
+        int context = model.info().contextLength();
+        if (prompt.length == 0) {
+            throw new TesseraException.InvalidInput("the prompt is empty: at least one token is needed");
+        }
+        for (int id : prompt) {
+            if (id < 0 || id >= vocab) {
+                throw new TesseraException.InvalidInput("token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
+        if (prompt.length >= context) {
+            throw new TesseraException.InvalidInput("the prompt has " + prompt.length + " tokens, but the context holds "
+                    + context + " (including at least one generated token): shorten the prompt");
+        }
+        Sampler sampler = new Sampler(params.temperature(), params.topK(), params.topP(), params.minP(), params.seed());
+        StopStrings stops = new StopStrings(params.stop());
+        int reused = reusablePrefix(prompt);
+        if (reused == 0 && session.position() > 0) {
+            session.reset();
+        }
+        // Until this request ends normally the state may hold anything: a failure must not leave it reusable.
+        heldCount = 0;
+        int capacity = (int) Math.min(context, (long) prompt.length + params.maxTokens());
+        if (held.length < capacity) {
+            held = new int[capacity];
+        }
+        System.arraycopy(prompt, 0, held, 0, prompt.length);
+        long t0 = System.nanoTime();
+        session.prefill(prompt, reused, prompt.length - reused, null);
+        long t1 = System.nanoTime();
+        int count = prompt.length;
+
+        StreamingDecoder decoder = tokenizer.newStreamingDecoder(true);
+        int known = tokenizer.vocabSize();
+        StringBuilder text = new StringBuilder();
+        Finish finish = Finish.LENGTH;
+        int generated = 0;
+        boolean open = true;
+        while (generated < params.maxTokens()) {
+            int token = sampler.sample(session.lastLogits().data(), 0, vocab);
+            generated++;
+            if (params.stopAtEos() && endOfSequence.test(token)) {
+                finish = Finish.STOP;
+                break;
+            }
+            // Ids past the tokenizer (padding rows of the embedding) have no text, as in HF's decode.
+            String piece = token < known ? stops.push(decoder.push(token)) : "";
+            if (!piece.isEmpty()) {
+                text.append(piece);
+                open = sink.accept(piece);
+            }
+            if (stops.stopped()) {
+                finish = Finish.STOP;
+                break;
+            }
+            if (!open) {
+                finish = Finish.CANCELLED;
+                break;
+            }
+            if (generated == params.maxTokens() || session.position() >= context) {
+                break;
+            }
+            session.step(token);
+            held[count++] = token;
+        }
+        if (finish != Finish.CANCELLED && !stops.stopped()) {
+            String rest = stops.push(decoder.flush());
+            rest += stops.flush();
+            if (!rest.isEmpty()) {
+                text.append(rest);
+                if (!sink.accept(rest)) {
+                    finish = Finish.CANCELLED;
+                }
+            }
+        }
+        heldCount = count;
+        long t2 = System.nanoTime();
+        return new Result(text.toString(), prompt.length, generated, reused, finish, t1 - t0, t2 - t1);
+    }
+
+    /** How many leading prompt tokens the state already holds: all it holds, or none. */
+    private int reusablePrefix(int[] prompt) {
+        int n = heldCount;
+        if (n == 0 || n >= prompt.length) {
+            return 0;
+        }
+        return Arrays.equals(held, 0, n, prompt, 0, n) ? n : 0;
+    }
+}
