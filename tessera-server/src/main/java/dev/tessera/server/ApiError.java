@@ -1,0 +1,28 @@
+package dev.tessera.server;
+
+/**
+ * A request the API refuses, with the HTTP status and the OpenAI error fields ({@code type}, {@code param},
+ * {@code code}) that clients show to users.
+ */
+final class ApiError extends RuntimeException {
+    final int status;
+    final String type;
+    final String param;
+    final String code;
+
+    ApiError(int status, String type, String param, String code, String message) {
+        super(message);
+        this.status = status;
+        this.type = type;
+        this.param = param;
+        this.code = code;
+    }
+
+    static ApiError invalid(String param, String message) {
+        return new ApiError(400, "invalid_request_error", param, null, message);
+    }
+
+    static ApiError unsupported(String param, String message) {
+        return new ApiError(400, "invalid_request_error", param, "unsupported_parameter", message);
+    }
+}
