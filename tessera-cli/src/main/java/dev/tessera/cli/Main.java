@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             DetokenizeCommand.class,
             TemplateCommand.class,
+            ChatCommand.class,
+            ServeCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -54,21 +54,8 @@ final class RunCommand implements Callable<Integer> {
             description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
-            description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
-    double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the K most likely tokens (0 = all).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Nucleus sampling mass (default: 1).")
-    double topP;
-
-    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0", description = "Drop tokens below P × the top probability.")
-    double minP;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed (default: 0).")
-    long seed;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--stop-at-eos", negatable = true,
             description = "Stop at the model's end-of-sequence / end-of-turn tokens (default: on for --prompt, off for --raw-tokens).")
@@ -101,7 +88,7 @@ final class RunCommand implements Callable<Integer> {
                         + "vocabulary is " + model.info().vocabSize() + ": they do not belong together");
             }
             Session session = new Session(model, modelOptions.chunkSize);
-            Sampler sampler = new Sampler(temperature, topK, topP, minP, seed);
+            Sampler sampler = sampling.sampler(0);
             int vocab = model.info().vocabSize();
             if (saveLogits != null) {
                 return saveLogits(model, session, ids, vocab);
@@ -149,7 +136,7 @@ final class RunCommand implements Callable<Integer> {
         session.prefill(prompt, 0, prompt.length, teacher);
         List<float[]> stepLogits = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
-        Sampler sampler = new Sampler(temperature, topK, topP, minP, seed);
+        Sampler sampler = sampling.sampler(0);
         for (int k = 0; k < maxTokens; k++) {
             float[] logits = session.lastLogits().data();
             int token = sampler.sample(logits, 0, vocab);

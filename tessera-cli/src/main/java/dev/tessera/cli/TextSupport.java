@@ -3,7 +3,7 @@ package dev.tessera.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tessera.TesseraException;
 import dev.tessera.io.Json;
-import dev.tessera.tokenizer.ChatTemplate;
+import dev.tessera.engine.ChatPrompt;
 import dev.tessera.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,37 +49,31 @@ final class TextSupport {
         if (!chat) {
             return tok.encode(prompt, true);
         }
-        ChatTemplate template = tok.chatTemplate().orElseThrow(() -> new TesseraException.InvalidInput(
-                "--chat needs a chat template, but the tokenizer has none (no chat_template.jinja or "
-                        + "chat_template in tokenizer_config.json)"));
         List<Map<String, Object>> messages = new ArrayList<>();
         if (system != null) {
-            messages.add(message("system", system));
+            messages.add(ChatPrompt.message("system", system));
         }
-        messages.add(message("user", prompt));
+        messages.add(ChatPrompt.message("user", prompt));
+        return ChatPrompt.encode(tok, messages, kwargs(kwargsJson));
+    }
+
+    /** {@code --kwargs}: a JSON object of extra chat-template variables, or empty. */
+    static Map<String, Object> kwargs(String kwargsJson) {
         Map<String, Object> kwargs = new LinkedHashMap<>();
         if (kwargsJson != null) {
             JsonNode node;
             try {
                 node = Json.MAPPER.readTree(kwargsJson);
             } catch (Exception e) {
-                throw new TesseraException.InvalidInput("--kwargs must be a JSON object, e.g. '{\"enable_thinking\": false}'");
+                node = null;
             }
             if (node == null || !node.isObject()) {
                 throw new TesseraException.InvalidInput("--kwargs must be a JSON object, e.g. '{\"enable_thinking\": false}'");
             }
-            kwargs.putAll(Json.MAPPER.convertValue(node, Map.class));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = Json.MAPPER.convertValue(node, Map.class);
+            kwargs.putAll(m);
         }
-        kwargs.putIfAbsent("add_generation_prompt", true);
-        String rendered = template.render(messages, kwargs);
-        // The template already carries any BOS: transformers' apply_chat_template never adds specials on top.
-        return tok.encode(rendered, false);
-    }
-
-    private static Map<String, Object> message(String role, String content) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("role", role);
-        m.put("content", content);
-        return m;
+        return kwargs;
     }
 }

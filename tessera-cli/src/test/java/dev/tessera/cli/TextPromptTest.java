@@ -3,12 +3,8 @@ package dev.tessera.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tessera.io.Json;
-import dev.tessera.io.SafeTensorsWriter;
-import java.nio.file.Files;
+import dev.tessera.testing.TinyChatModel;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,48 +19,8 @@ class TextPromptTest {
     static Path checkpoint;
 
     @BeforeAll
-    static void makeCheckpoint() throws Exception {
-        Path tok = RunCommandTest.golden("tokenizer").resolve("qwen3");
-        checkpoint = Files.createDirectory(dir.resolve("tiny-qwen3-vocab"));
-        for (String f : new String[] {"tokenizer.json.gz", "tokenizer_config.json", "chat_template.jinja"}) {
-            Files.copy(tok.resolve(f), checkpoint.resolve(f));
-        }
-        int vocab = 151669, hidden = 16, inter = 32, heads = 2, kv = 1, hd = 8;
-        var c = Json.MAPPER.createObjectNode();
-        c.put("model_type", "llama").put("vocab_size", vocab).put("hidden_size", hidden).put("intermediate_size", inter)
-                .put("num_hidden_layers", 1).put("num_attention_heads", heads).put("num_key_value_heads", kv)
-                .put("head_dim", hd).put("rms_norm_eps", 1e-6).put("rope_theta", 1e6).put("max_position_embeddings", 512)
-                .put("tie_word_embeddings", true).put("eos_token_id", 151645);
-        Files.writeString(checkpoint.resolve("config.json"), Json.MAPPER.writeValueAsString(c));
-        Random r = new Random(7);
-        List<SafeTensorsWriter.Item> items = new ArrayList<>();
-        items.add(rand(r, "model.embed_tokens.weight", vocab, hidden));
-        String p = "model.layers.0.";
-        items.add(rand(r, p + "self_attn.q_proj.weight", heads * hd, hidden));
-        items.add(rand(r, p + "self_attn.k_proj.weight", kv * hd, hidden));
-        items.add(rand(r, p + "self_attn.v_proj.weight", kv * hd, hidden));
-        items.add(rand(r, p + "self_attn.o_proj.weight", hidden, heads * hd));
-        items.add(rand(r, p + "mlp.gate_proj.weight", inter, hidden));
-        items.add(rand(r, p + "mlp.up_proj.weight", inter, hidden));
-        items.add(rand(r, p + "mlp.down_proj.weight", hidden, inter));
-        items.add(ones(p + "input_layernorm.weight", hidden));
-        items.add(ones(p + "post_attention_layernorm.weight", hidden));
-        items.add(ones("model.norm.weight", hidden));
-        SafeTensorsWriter.write(checkpoint.resolve("model.safetensors"), null, items);
-    }
-
-    static SafeTensorsWriter.Item rand(Random r, String name, int rows, int cols) {
-        float[] v = new float[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (r.nextGaussian() * 0.5);
-        }
-        return SafeTensorsWriter.f32(name, v, rows, cols);
-    }
-
-    static SafeTensorsWriter.Item ones(String name, int n) {
-        float[] v = new float[n];
-        java.util.Arrays.fill(v, 1f);
-        return SafeTensorsWriter.f32(name, v, n);
+    static void makeCheckpoint() {
+        checkpoint = TinyChatModel.write(dir);
     }
 
     @Test
@@ -83,6 +39,27 @@ class TextPromptTest {
                 "--temperature", "0.7", "--seed", "3");
         assertThat(r[0]).as(r[2]).isEqualTo("0");
         assertThat(r[2]).contains("generated");
+    }
+
+    @Test
+    void chatKeepsTheConversationAndReadsCommands() {
+        java.io.InputStream oldIn = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("Hello\\\nthere\n\n/reset\nHi again\n/exit\nnever read\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            String[] r = RunCommandTest.run("chat", "--model", checkpoint.toString(), "--kwargs", "{\"enable_thinking\": false}",
+                    "--max-tokens", "3", "--temperature", "0");
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            // Two replies (the blank line is skipped, /exit ends before the last line), each with its statistics.
+            assertThat(r[2].split("tok/s; prompt ", -1)).hasSize(3);
+            assertThat(r[2]).contains("new conversation");
+            assertThat(r[1].split("\n", -1)).hasSizeGreaterThanOrEqualTo(3);
+        } finally {
+            System.setIn(oldIn);
+        }
+        String[] none = RunCommandTest.run("chat", "--model", "synthetic:llama-tiny");
+        assertThat(none[0]).isEqualTo("2");
+        assertThat(none[2]).contains("has no tokenizer");
     }
 
     @Test
