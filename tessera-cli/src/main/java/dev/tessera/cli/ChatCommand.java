@@ -91,10 +91,10 @@ final class ChatCommand implements Callable<Integer> {
                 messages.add(ChatPrompt.message("user", line));
                 Completer.Result r;
                 try {
-                    int[] ids = ChatPrompt.encode(tok, messages, vars);
+                    ChatPrompt.Reply prompt = ChatPrompt.encodeReply(tok, messages, vars);
                     var params = new Completer.Params(maxTokens, sampling.temperature(0.7), sampling.topK, sampling.topP,
                             sampling.minP, seed++, List.of(), true);
-                    r = completer.complete(ids, params, piece -> {
+                    r = completer.complete(prompt.ids(), prompt.conversationTokens(), params, piece -> {
                         out.print(piece);
                         out.flush();
                         return !out.checkError();

@@ -29,6 +29,31 @@ public final class ChatPrompt {
         return tokenizer.encode(rendered, false);
     }
 
+    /**
+     * The prompt ids for a reply, and how many of them the conversation alone accounts for (the rendering without
+     * the generation prompt, as far as the two agree): the point a {@link Completer} marks, because the next turn's
+     * prompt repeats the conversation but not necessarily this turn's generation prompt.
+     */
+    public record Reply(int[] ids, int conversationTokens) {}
+
+    public static Reply encodeReply(Tokenizer tokenizer, List<Map<String, Object>> messages, Map<String, Object> kwargs) {
+        int[] ids = encode(tokenizer, messages, kwargs);
+        Map<String, Object> plain = new LinkedHashMap<>();
+        if (kwargs != null) {
+            plain.putAll(kwargs);
+        }
+        plain.put("add_generation_prompt", false);
+        int[] conversation;
+        try {
+            conversation = encode(tokenizer, messages, plain);
+        } catch (TesseraException e) {
+            return new Reply(ids, ids.length);
+        }
+        int n = Math.min(ids.length, conversation.length);
+        int common = java.util.Arrays.mismatch(ids, 0, n, conversation, 0, n);
+        return new Reply(ids, common < 0 ? n : common);
+    }
+
     /** A message map as templates expect it. */
     public static Map<String, Object> message(String role, String content) {
         Map<String, Object> m = new LinkedHashMap<>();

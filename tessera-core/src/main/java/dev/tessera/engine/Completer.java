@@ -2,6 +2,7 @@ package dev.tessera.engine;
 
 import dev.tessera.TesseraException;
 import dev.tessera.model.Model;
+import dev.tessera.model.ModelState;
 import dev.tessera.tokenizer.StreamingDecoder;
 import dev.tessera.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -14,10 +15,12 @@ import java.util.function.IntPredicate;
  * Text in, text out, for one model held by a server or an interactive chat: prompt ids → streamed text, with the
  * sampling settings, stop strings, end-of-sequence tokens and token budget of one request.
  *
- * <p>It keeps the session between requests and remembers which tokens its state holds. A request whose prompt
- * starts with exactly those tokens (the next turn of the same conversation, rendered by the same chat template)
- * prefills only what is new; any other prompt starts from a fresh state. Recurrent layers cannot be rewound, so
- * reuse is all or nothing. One request runs at a time: callers queue on this object's monitor.
+ * <p>It keeps the session between requests and remembers which tokens its state holds, plus a mark (see
+ * {@link ModelState#mark}) at a point of the last prompt the caller chose: for a chat, the end of the conversation
+ * before the generation prompt. A request whose prompt starts with all the held tokens prefills only what is new;
+ * one that starts with the marked tokens (the next turn, when the template renders the last reply differently from
+ * how it was generated, e.g. without its thinking) rewinds to the mark and prefills from there; any other starts
+ * from a fresh state. One request runs at a time: callers queue on this object's monitor.
  */
 public final class Completer {
     /** The settings of one request. {@code maxTokens} counts every sampled token, the end-of-sequence one included. */
@@ -66,6 +69,9 @@ public final class Completer {
     /** The tokens the session's state holds, in order: the first {@link #heldCount}. */
     private int[] held = new int[0];
     private int heldCount;
+    /** A point of the last prompt to rewind to; its tokens are held[0 .. mark.position()) while markValid. */
+    private ModelState.Mark mark;
+    private boolean markValid;
 
     /**
      * @param endOfSequence the ids that end a reply (config {@code eos_token_id} and the tokenizer's end-of-turn
@@ -113,6 +119,7 @@ public final class Completer {
     public synchronized void reset() {
         session.reset();
         heldCount = 0;
+        markValid = false;
     }
 
     /**
@@ -122,7 +129,15 @@ public final class Completer {
      * @throws TesseraException.InvalidInput for an empty prompt, an id outside the vocabulary, or a prompt that does
      *     not fit in the context
      */
-    public synchronized Result complete(int[] prompt, Params params, TextSink sink) {
+    public Result complete(int[] prompt, Params params, TextSink sink) {
+        return complete(prompt, prompt.length, params, sink);
+    }
+
+    /**
+     * As {@link #complete(int[], Params, TextSink)}, marking the state after the first {@code markAt} prompt tokens
+     * so that a later prompt sharing only those can rewind there.
+     */
+    public synchronized Result complete(int[] prompt, int markAt, Params params, TextSink sink) {
         int vocab = model.info().vocabSize();
         int context = model.info().contextLength();
         if (prompt.length == 0) {
@@ -139,19 +154,38 @@ public final class Completer {
         }
         Sampler sampler = new Sampler(params.temperature(), params.topK(), params.topP(), params.minP(), params.seed());
         StopStrings stops = new StopStrings(params.stop());
+        if (markAt < 0 || markAt > prompt.length) {
+            throw new IllegalArgumentException("mark at " + markAt + " outside a prompt of " + prompt.length);
+        }
+        long t0 = System.nanoTime();
         int reused = reusablePrefix(prompt);
+        if (reused == 0 && markValid && mark.position() < prompt.length && Arrays.equals(held, 0, mark.position(), prompt, 0, mark.position())
+                && session.state().rewind(mark)) {
+            reused = mark.position();
+        }
         if (reused == 0 && session.position() > 0) {
             session.reset();
         }
         // Until this request ends normally the state may hold anything: a failure must not leave it reusable.
         heldCount = 0;
+        markValid = false;
         int capacity = (int) Math.min(context, (long) prompt.length + params.maxTokens());
         if (held.length < capacity) {
-            held = new int[capacity];
+            held = Arrays.copyOf(held, capacity);
         }
         System.arraycopy(prompt, 0, held, 0, prompt.length);
-        long t0 = System.nanoTime();
-        session.prefill(prompt, reused, prompt.length - reused, null);
+        int before = Math.max(reused, markAt);
+        if (before > reused) {
+            session.prefill(prompt, reused, before - reused, null);
+        }
+        boolean marking = markAt >= reused;
+        if (marking) {
+            mark = session.state().mark(mark);
+        }
+        if (prompt.length > before) {
+            session.prefill(prompt, before, prompt.length - before, null);
+        }
+        markValid = marking;
         long t1 = System.nanoTime();
         int count = prompt.length;
 

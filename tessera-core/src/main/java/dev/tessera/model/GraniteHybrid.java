@@ -387,6 +387,7 @@ public final class GraniteHybrid implements Model {
                 }
             }
             position = 0;
+            epoch++;
         }
 
         @Override
@@ -411,6 +412,24 @@ public final class GraniteHybrid implements Model {
                 }
             }
             position = o.position;
+            epoch++;
+        }
+
+        @Override
+        protected float[][] recurrentArrays() {
+            java.util.List<float[]> a = new java.util.ArrayList<>();
+            for (int i = 0; i < caches.length; i++) {
+                if (caches[i] == null) {
+                    a.add(convs[i].window());
+                    a.add(ssms[i].data());
+                }
+            }
+            return a.toArray(float[][]::new);
+        }
+
+        @Override
+        protected KvCache[] kvCaches() {
+            return caches;
         }
 
         @Override

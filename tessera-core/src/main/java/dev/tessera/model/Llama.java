@@ -178,6 +178,7 @@ public final class Llama implements Model {
                 c.clear();
             }
             position = 0;
+            epoch++;
         }
 
         @Override
@@ -194,6 +195,17 @@ public final class Llama implements Model {
                 caches[i].copyFrom(o.caches[i]);
             }
             position = o.position;
+            epoch++;
+        }
+
+        @Override
+        protected float[][] recurrentArrays() {
+            return new float[0][];
+        }
+
+        @Override
+        protected KvCache[] kvCaches() {
+            return caches;
         }
 
         @Override

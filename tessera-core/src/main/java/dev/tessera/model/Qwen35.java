@@ -445,6 +445,7 @@ public final class Qwen35 implements Model {
                 r.clear();
             }
             position = 0;
+            epoch++;
         }
 
         @Override
@@ -468,6 +469,22 @@ public final class Qwen35 implements Model {
                 recurrent[i].copyFrom(o.recurrent[i]);
             }
             position = o.position;
+            epoch++;
+        }
+
+        @Override
+        protected float[][] recurrentArrays() {
+            float[][] a = new float[2 * convs.length][];
+            for (int i = 0; i < convs.length; i++) {
+                a[2 * i] = convs[i].window();
+                a[2 * i + 1] = recurrent[i].data();
+            }
+            return a;
+        }
+
+        @Override
+        protected KvCache[] kvCaches() {
+            return caches;
         }
 
         @Override

@@ -107,6 +107,28 @@ class CompleterTest {
     }
 
     @Test
+    void aPromptThatSharesOnlyTheMarkedTokensRewindsThere() {
+        int[] conversation = tokenizer.encode("A long conversation so far, turn after turn.", true);
+        int[] first = Arrays.copyOf(conversation, conversation.length + 2);
+        first[conversation.length] = 101;  // this turn's "generation prompt"
+        first[conversation.length + 1] = 102;
+        Completer c = new Completer(model, tokenizer, 4, id -> false);
+        c.complete(first, conversation.length, Completer.Params.greedy(3), piece -> true);
+        // The next prompt repeats the conversation but renders the turn differently.
+        int[] next = Arrays.copyOf(conversation, conversation.length + 3);
+        next[conversation.length] = 103;
+        next[conversation.length + 1] = 104;
+        next[conversation.length + 2] = 105;
+        Completer.Result r = c.complete(next, next.length - 1, Completer.Params.greedy(5), piece -> true);
+        assertThat(r.reusedTokens()).isEqualTo(conversation.length);
+        assertThat(r.text()).isEqualTo(tokenizer.decode(greedyIds(next, 5), true));
+        // The new mark is at next.length - 1: a prompt sharing only the old mark's tokens starts afresh.
+        Completer.Result again = c.complete(first, Completer.Params.greedy(2), piece -> true);
+        assertThat(again.reusedTokens()).isZero();
+        assertThat(again.text()).isEqualTo(tokenizer.decode(greedyIds(first, 2), true));
+    }
+
+    @Test
     void badPromptsAreClearErrors() {
         Completer c = new Completer(model, tokenizer, 128, id -> false);
         assertThatThrownBy(() -> c.complete(new int[0], Completer.Params.greedy(1), p -> true))

@@ -23,8 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ApiRequests {
     private ApiRequests() {}
 
-    /** What a request asks for. {@code echo} is the prompt text to put before the completion, or null. */
-    record Parsed(int[] prompt, Completer.Params params, boolean stream, boolean includeUsage, String echo) {}
+    /**
+     * What a request asks for. {@code markAt}: prompt tokens the next request is likely to repeat (see
+     * {@link Completer}); {@code echo} is the prompt text to put before the completion, or null.
+     */
+    record Parsed(int[] prompt, int markAt, Completer.Params params, boolean stream, boolean includeUsage, String echo) {}
 
     /** Server-wide defaults for fields a request leaves out. */
     record Defaults(int maxTokens, double temperature, double topP, int topK, double minP, Map<String, Object> templateKwargs) {}
@@ -60,9 +63,9 @@ final class ApiRequests {
             kwargs.put("tools", Json.MAPPER.convertValue(tools, List.class));
         }
         refuseResponseFormat(body);
-        int[] prompt;
+        ChatPrompt.Reply prompt;
         try {
-            prompt = ChatPrompt.encode(tokenizer, list, kwargs);
+            prompt = ChatPrompt.encodeReply(tokenizer, list, kwargs);
         } catch (TesseraException e) {
             throw ApiError.invalid("messages", e.getMessage());
         }
@@ -70,7 +73,8 @@ final class ApiRequests {
         if (maxTokens < 0) {
             maxTokens = intField(body, "max_tokens", defaults.maxTokens());
         }
-        return new Parsed(prompt, params(body, defaults, maxTokens), bool(body, "stream", false), includeUsage(body), null);
+        return new Parsed(prompt.ids(), prompt.conversationTokens(), params(body, defaults, maxTokens), bool(body, "stream", false),
+                includeUsage(body), null);
     }
 
     static Parsed completion(JsonNode body, Tokenizer tokenizer, Defaults defaults) {
@@ -113,7 +117,7 @@ final class ApiRequests {
             throw ApiError.unsupported("logprobs", "'logprobs' is not supported");
         }
         int maxTokens = intField(body, "max_tokens", defaults.maxTokens());
-        return new Parsed(prompt, params(body, defaults, maxTokens), bool(body, "stream", false), includeUsage(body),
+        return new Parsed(prompt, prompt.length, params(body, defaults, maxTokens), bool(body, "stream", false), includeUsage(body),
                 bool(body, "echo", false) ? text : null);
     }
 

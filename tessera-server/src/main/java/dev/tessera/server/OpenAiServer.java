@@ -197,7 +197,7 @@ public final class OpenAiServer implements AutoCloseable {
         long createdAt = System.currentTimeMillis() / 1000;
         if (!p.stream()) {
             StringBuilder text = new StringBuilder();
-            Completer.Result r = completer.complete(p.prompt(), p.params(), piece -> {
+            Completer.Result r = completer.complete(p.prompt(), p.markAt(), p.params(), piece -> {
                 text.append(piece);
                 return true;
             });
@@ -231,7 +231,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
         Completer.Result r;
         try {
-            r = completer.complete(p.prompt(), p.params(), piece -> events.send(chat ? chatChunk(id, createdAt, piece, null)
+            r = completer.complete(p.prompt(), p.markAt(), p.params(), piece -> events.send(chat ? chatChunk(id, createdAt, piece, null)
                     : textChunk(id, createdAt, piece, null)));
         } catch (TesseraException e) {
             // Headers are gone: the error travels as an event, as OpenAI's streaming API does.

@@ -149,6 +149,27 @@ class OpenAiServerTest {
     }
 
     @Test
+    void theNextChatTurnReusesTheConversationEvenWhenTheTemplateRendersTheReplyDifferently() throws Exception {
+        // Qwen3's template (thinking off) ends a prompt with an empty think block that earlier turns do not repeat:
+        // the server marks the conversation before the generation prompt and rewinds there.
+        String user = "{\"role\":\"user\",\"content\":\"Count with me: one\"}";
+        JsonNode a = Json.MAPPER.readTree(post("/v1/chat/completions", "{\"messages\":[" + user
+                + "],\"max_tokens\":3,\"temperature\":0}").body());
+        String reply = a.path("choices").get(0).path("message").path("content").asText();
+        String next = "{\"messages\":[" + user + ",{\"role\":\"assistant\",\"content\":" + Json.MAPPER.writeValueAsString(reply)
+                + "},{\"role\":\"user\",\"content\":\"two\"}],\"max_tokens\":3,\"temperature\":0}";
+        JsonNode b = Json.MAPPER.readTree(post("/v1/chat/completions", next).body());
+        int[] conversation = dev.tessera.engine.ChatPrompt.encode(tokenizer, List.of(
+                dev.tessera.engine.ChatPrompt.message("user", "Count with me: one")), Map.of("add_generation_prompt", false));
+        assertThat(b.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt()).isEqualTo(conversation.length);
+        post("/v1/completions", "{\"prompt\":\"unrelated\",\"max_tokens\":1}");
+        JsonNode c = Json.MAPPER.readTree(post("/v1/chat/completions", next).body());
+        assertThat(c.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt()).isZero();
+        assertThat(c.path("choices").get(0).path("message").path("content").asText())
+                .isEqualTo(b.path("choices").get(0).path("message").path("content").asText());
+    }
+
+    @Test
     void completionsTakeTextOrIdsAndHonourStopStrings() throws Exception {
         HttpResponse<String> r = post("/v1/completions", "{\"prompt\":\"The capital of France is\",\"max_tokens\":6,\"temperature\":0}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

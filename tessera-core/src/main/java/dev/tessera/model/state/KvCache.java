@@ -68,6 +68,14 @@ public final class KvCache {
         length = 0;
     }
 
+    /** Forgets the positions from {@code newLength} on (what lies below is untouched). */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate a cache of " + length + " positions to " + newLength);
+        }
+        length = newLength;
+    }
+
     public void copyFrom(KvCache other) {
         if (other.width != width) {
             throw new IllegalArgumentException("KV caches of different shapes");
