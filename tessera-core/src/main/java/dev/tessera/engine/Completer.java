@@ -109,8 +109,14 @@ public final class Completer {
     public synchronized void warmUp() {
         int[] words = tokenizer.encode("The quick brown fox jumps over the lazy dog. ".repeat(6), false);
         int n = Math.min(words.length, model.info().contextLength() / 2);
-        if (n > 0) {
-            complete(Arrays.copyOf(words, n), Params.greedy(Math.min(16, model.info().contextLength() - n - 1)), piece -> true);
+        int budget = Math.min(16, model.info().contextLength() - n - 1);
+        if (n > 8 && budget > 0) {
+            // What a chat request runs: a long prefill up to a mark, a short one after it, decode steps; then a
+            // prompt that rewinds to the mark and prefills a few tokens.
+            complete(Arrays.copyOf(words, n), n - 4, Params.greedy(budget), piece -> true);
+            int[] next = Arrays.copyOf(words, n - 1);
+            next[n - 2] = words[0];
+            complete(next, Params.greedy(budget), piece -> true);
         }
         reset();
     }
