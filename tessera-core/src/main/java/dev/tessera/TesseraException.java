@@ -24,6 +24,13 @@ public class TesseraException extends RuntimeException {
         }
     }
 
+    /** A prompt (or prompt plus what a session already holds) longer than the model's context. */
+    public static class ContextOverflow extends InvalidInput {
+        public ContextOverflow(String message) {
+            super(message);
+        }
+    }
+
     /** Something valid that Tessera does not implement (an architecture, a RoPE variant, a dtype). */
     public static class Unsupported extends TesseraException {
         public Unsupported(String message) {

@@ -72,7 +72,7 @@ final class ChatCommand implements Callable<Integer> {
             if (system != null) {
                 messages.add(ChatPrompt.message("system", system));
             }
-            long seed = sampling.seed;
+            long seed = sampling.seed(0);
             Log.info("chatting with %s: /reset for a new conversation, /exit to quit", modelOptions.model);
             while (true) {
                 String line = readMessage(in);
@@ -99,6 +99,10 @@ final class ChatCommand implements Callable<Integer> {
                         out.flush();
                         return !out.checkError();
                     });
+                } catch (TesseraException.ContextOverflow e) {
+                    messages.removeLast();
+                    Log.info("%s; /reset starts a new conversation", e.getMessage());
+                    continue;
                 } catch (TesseraException e) {
                     messages.removeLast();
                     Log.info("%s", e.getMessage());
@@ -106,9 +110,11 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 out.println();
                 messages.add(ChatPrompt.message("assistant", r.text()));
+                boolean full = r.promptTokens() + r.completionTokens() >= model.info().contextLength();
                 Log.info("[%d tokens, %.1f tok/s; prompt %d tokens, %d reused%s]", r.completionTokens(),
                         r.completionTokens() <= 1 || r.decodeNanos() == 0 ? 0 : (r.completionTokens() - 1) * 1e9 / r.decodeNanos(),
-                        r.promptTokens(), r.reusedTokens(), r.finish() == Completer.Finish.LENGTH ? "; reply cut at --max-tokens" : "");
+                        r.promptTokens(), r.reusedTokens(), full ? "; the context is full: /reset to start a new conversation"
+                                : r.finish() == Completer.Finish.LENGTH ? "; reply cut at --max-tokens" : "");
             }
         }
     }

@@ -18,14 +18,19 @@ final class SamplingOptions {
     @Option(names = "--min-p", paramLabel = "P", defaultValue = "0", description = "Drop tokens below P × the top probability.")
     double minP;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed (default: 0).")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Sampling seed (default: 0; for serve, the first seed of requests that give none, default random).")
+    Long seed;
+
+    long seed(long fallback) {
+        return seed != null ? seed : fallback;
+    }
 
     double temperature(double fallback) {
         return temperature != null ? temperature : fallback;
     }
 
     Sampler sampler(double defaultTemperature) {
-        return new Sampler(temperature(defaultTemperature), topK, topP, minP, seed);
+        return new Sampler(temperature(defaultTemperature), topK, topP, minP, seed(0));
     }
 }

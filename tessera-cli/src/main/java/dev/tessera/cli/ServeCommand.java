@@ -40,6 +40,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Tokens to generate when a request gives no max_tokens (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
+    @Option(names = "--max-queue", paramLabel = "N", defaultValue = "16",
+            description = "Generation requests that may wait while one runs; more get 503 + Retry-After (default: ${DEFAULT-VALUE}).")
+    int maxQueue;
+
     @Option(names = "--kwargs", paramLabel = "JSON",
             description = "Default chat-template variables, e.g. '{\"enable_thinking\": false}' (a request's chat_template_kwargs adds to them).")
     String kwargs;
@@ -55,6 +59,9 @@ final class ServeCommand implements Callable<Integer> {
         if (maxTokens < 1) {
             throw new TesseraException.InvalidInput("--max-tokens must be at least 1");
         }
+        if (maxQueue < 0) {
+            throw new TesseraException.InvalidInput("--max-queue must be >= 0");
+        }
         sampling.sampler(1); // refuses bad defaults before the model loads
         Tokenizer tok = TextSupport.require(modelOptions.model, tokenizerDir, "the server needs");
         var vars = TextSupport.kwargs(kwargs);
@@ -65,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
             completer.warmUp();
             Log.info("warmed up in %.1f s", (System.nanoTime() - w0) / 1e9);
             var options = new OpenAiServer.Options(host, port, id, maxTokens, sampling.temperature(1), sampling.topP,
-                    sampling.topK, sampling.minP, vars);
+                    sampling.topK, sampling.minP, vars, sampling.seed, maxQueue);
             try (OpenAiServer server = new OpenAiServer(completer, options, line -> Log.info("%s", line))) {
                 int actual = server.start();
                 Log.info("serving %s on http://%s:%d/v1 (chat template: %s); Ctrl-C stops", id, host, actual,

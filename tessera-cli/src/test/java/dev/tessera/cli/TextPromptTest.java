@@ -44,14 +44,19 @@ class TextPromptTest {
     @Test
     void chatKeepsTheConversationAndReadsCommands() {
         java.io.InputStream oldIn = System.in;
-        System.setIn(new java.io.ByteArrayInputStream("Hello\\\nthere\n\n/reset\nHi again\n/exit\nnever read\n"
+        System.setIn(new java.io.ByteArrayInputStream("Hello\\\nthere\n\nAnd then?\n/reset\nHi again\n/exit\nnever read\n"
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         try {
             String[] r = RunCommandTest.run("chat", "--model", checkpoint.toString(), "--kwargs", "{\"enable_thinking\": false}",
                     "--max-tokens", "3", "--temperature", "0");
             assertThat(r[0]).as(r[2]).isEqualTo("0");
-            // Two replies (the blank line is skipped, /exit ends before the last line), each with its statistics.
-            assertThat(r[2].split("tok/s; prompt ", -1)).hasSize(3);
+            // Three replies (the blank line is skipped, /exit ends before the last line), each with its statistics;
+            // the second continues the first conversation and reuses its tokens, the third starts afresh.
+            String[] stats = r[2].split("tok/s; prompt ", -1);
+            assertThat(stats).hasSize(4);
+            assertThat(stats[1]).containsPattern("^\\d+ tokens, 0 reused");
+            assertThat(stats[2]).containsPattern("^\\d+ tokens, [1-9]\\d* reused");
+            assertThat(stats[3]).containsPattern("^\\d+ tokens, 0 reused");
             assertThat(r[2]).contains("new conversation");
             assertThat(r[1].split("\n", -1)).hasSizeGreaterThanOrEqualTo(3);
         } finally {

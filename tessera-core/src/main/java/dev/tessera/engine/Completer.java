@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
 
 /**
@@ -20,7 +21,7 @@ import java.util.function.IntPredicate;
  * before the generation prompt. A request whose prompt starts with all the held tokens prefills only what is new;
  * one that starts with the marked tokens (the next turn, when the template renders the last reply differently from
  * how it was generated, e.g. without its thinking) rewinds to the mark and prefills from there; any other starts
- * from a fresh state. One request runs at a time: callers queue on this object's monitor.
+ * from a fresh state. One request runs at a time; the others wait in arrival order (a fair lock).
  */
 public final class Completer {
     /** The settings of one request. {@code maxTokens} counts every sampled token, the end-of-sequence one included. */
@@ -72,6 +73,11 @@ public final class Completer {
     /** A point of the last prompt to rewind to; its tokens are held[0 .. mark.position()) while markValid. */
     private ModelState.Mark mark;
     private boolean markValid;
+    /** Whether the session's last logits belong to held[heldCount - 1] (false after a rewind or a failure). */
+    private boolean logitsCurrent;
+    /** Fair: requests are served in the order they arrived (a monitor lets late ones overtake). */
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private volatile boolean closed;
 
     /**
      * @param endOfSequence the ids that end a reply (config {@code eos_token_id} and the tokenizer's end-of-turn
@@ -106,7 +112,7 @@ public final class Completer {
      * Runs a short throw-away generation so the JIT compiles the prefill and decode paths before the first real
      * request (a cold first request runs several times slower), then forgets it.
      */
-    public synchronized void warmUp() {
+    public void warmUp() {
         int[] words = tokenizer.encode("The quick brown fox jumps over the lazy dog. ".repeat(6), false);
         int n = Math.min(words.length, model.info().contextLength() / 2);
         int budget = Math.min(16, model.info().contextLength() - n - 1);
@@ -121,11 +127,48 @@ public final class Completer {
         reset();
     }
 
+    /**
+     * Stops a generation in progress at its next token, waits for it to end, and refuses later requests; the
+     * model can then be closed safely. (The model itself belongs to the caller.)
+     */
+    public void close() {
+        closed = true;
+        lock.lock();
+        lock.unlock();
+    }
+
     /** Forgets the held tokens: the next request prefills from scratch. */
-    public synchronized void reset() {
-        session.reset();
-        heldCount = 0;
-        markValid = false;
+    public void reset() {
+        lock.lock();
+        try {
+            session.reset();
+            heldCount = 0;
+            markValid = false;
+            logitsCurrent = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Refuses a prompt this completer cannot run, before anything is streamed: empty, an id outside the vocabulary,
+     * or no room in the context for it plus one generated token ({@link TesseraException.ContextOverflow}).
+     */
+    public void check(int[] prompt) {
+        int vocab = model.info().vocabSize();
+        int context = model.info().contextLength();
+        if (prompt.length == 0) {
+            throw new TesseraException.InvalidInput("the prompt is empty: at least one token is needed");
+        }
+        for (int id : prompt) {
+            if (id < 0 || id >= vocab) {
+                throw new TesseraException.InvalidInput("token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
+        if (prompt.length >= context) {
+            throw new TesseraException.ContextOverflow("the prompt has " + prompt.length + " tokens, but the context holds "
+                    + context + " (including at least one generated token): shorten the prompt");
+        }
     }
 
     /**
@@ -143,27 +186,29 @@ public final class Completer {
      * As {@link #complete(int[], Params, TextSink)}, marking the state after the first {@code markAt} prompt tokens
      * so that a later prompt sharing only those can rewind there.
      */
-    public synchronized Result complete(int[] prompt, int markAt, Params params, TextSink sink) {
+    public Result complete(int[] prompt, int markAt, Params params, TextSink sink) {
+        check(prompt);
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the completer is closed");
+            }
+            return run(prompt, markAt, params, sink);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Result run(int[] prompt, int markAt, Params params, TextSink sink) {
         int vocab = model.info().vocabSize();
         int context = model.info().contextLength();
-        if (prompt.length == 0) {
-            throw new TesseraException.InvalidInput("the prompt is empty: at least one token is needed");
-        }
-        for (int id : prompt) {
-            if (id < 0 || id >= vocab) {
-                throw new TesseraException.InvalidInput("token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
-            }
-        }
-        if (prompt.length >= context) {
-            throw new TesseraException.InvalidInput("the prompt has " + prompt.length + " tokens, but the context holds "
-                    + context + " (including at least one generated token): shorten the prompt");
-        }
-        Sampler sampler = new Sampler(params.temperature(), params.topK(), params.topP(), params.minP(), params.seed());
-        StopStrings stops = new StopStrings(params.stop());
         if (markAt < 0 || markAt > prompt.length) {
             throw new IllegalArgumentException("mark at " + markAt + " outside a prompt of " + prompt.length);
         }
+        Sampler sampler = new Sampler(params.temperature(), params.topK(), params.topP(), params.minP(), params.seed());
+        StopStrings stops = new StopStrings(params.stop());
         long t0 = System.nanoTime();
+        boolean hadMark = markValid;
         int reused = reusablePrefix(prompt);
         if (reused == 0 && markValid && mark.position() < prompt.length && Arrays.equals(held, 0, mark.position(), prompt, 0, mark.position())
                 && session.state().rewind(mark)) {
@@ -173,8 +218,10 @@ public final class Completer {
             session.reset();
         }
         // Until this request ends normally the state may hold anything: a failure must not leave it reusable.
+        boolean same = reused == prompt.length;
         heldCount = 0;
         markValid = false;
+        logitsCurrent = false;
         int capacity = (int) Math.min(context, (long) prompt.length + params.maxTokens());
         if (held.length < capacity) {
             held = Arrays.copyOf(held, capacity);
@@ -184,14 +231,14 @@ public final class Completer {
         if (before > reused) {
             session.prefill(prompt, reused, before - reused, null);
         }
-        boolean marking = markAt >= reused;
+        boolean marking = markAt >= reused && !same;
         if (marking) {
             mark = session.state().mark(mark);
         }
         if (prompt.length > before) {
             session.prefill(prompt, before, prompt.length - before, null);
         }
-        markValid = marking;
+        markValid = marking || (same && hadMark);
         long t1 = System.nanoTime();
         int count = prompt.length;
 
@@ -218,7 +265,7 @@ public final class Completer {
                 finish = Finish.STOP;
                 break;
             }
-            if (!open) {
+            if (!open || closed) {
                 finish = Finish.CANCELLED;
                 break;
             }
@@ -231,6 +278,9 @@ public final class Completer {
         if (finish != Finish.CANCELLED && !stops.stopped()) {
             String rest = stops.push(decoder.flush());
             rest += stops.flush();
+            if (stops.stopped()) {
+                finish = Finish.STOP;
+            }
             if (!rest.isEmpty()) {
                 text.append(rest);
                 if (!sink.accept(rest)) {
@@ -239,6 +289,7 @@ public final class Completer {
             }
         }
         heldCount = count;
+        logitsCurrent = true;
         long t2 = System.nanoTime();
         return new Result(text.toString(), prompt.length, generated, reused, finish, t1 - t0, t2 - t1);
     }
@@ -246,7 +297,8 @@ public final class Completer {
     /** How many leading prompt tokens the state already holds: all it holds, or none. */
     private int reusablePrefix(int[] prompt) {
         int n = heldCount;
-        if (n == 0 || n >= prompt.length) {
+        // The same prompt again (a retry, a regeneration): the last logits are those of its last token.
+        if (n == 0 || n > prompt.length || (n == prompt.length && !logitsCurrent)) {
             return 0;
         }
         return Arrays.equals(held, 0, n, prompt, 0, n) ? n : 0;

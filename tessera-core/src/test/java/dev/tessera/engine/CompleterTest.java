@@ -80,9 +80,15 @@ class CompleterTest {
         Completer.Result r = c.complete(prompt, Completer.Params.greedy(20), piece -> ++calls[0] < 2);
         assertThat(r.finish()).isEqualTo(Completer.Finish.CANCELLED);
         assertThat(r.completionTokens()).isLessThan(20);
-        // The next request is right, whether it continues the held tokens or starts afresh.
-        Completer.Result again = c.complete(prompt, Completer.Params.greedy(5), piece -> true);
-        assertThat(again.text()).isEqualTo(tokenizer.decode(greedyIds(prompt, 5), true));
+        // The held tokens after a cancel are exactly what the state holds: continuing them answers as a fresh state.
+        int[] generated = greedyIds(prompt, r.completionTokens());
+        int[] next = Arrays.copyOf(prompt, prompt.length + r.completionTokens() - 1 + 2);
+        System.arraycopy(generated, 0, next, prompt.length, r.completionTokens() - 1);
+        next[next.length - 2] = 11;
+        next[next.length - 1] = 12;
+        Completer.Result again = c.complete(next, Completer.Params.greedy(5), piece -> true);
+        assertThat(again.reusedTokens()).isEqualTo(prompt.length + r.completionTokens() - 1);
+        assertThat(again.text()).isEqualTo(tokenizer.decode(greedyIds(next, 5), true));
     }
 
     @Test
@@ -129,6 +135,52 @@ class CompleterTest {
     }
 
     @Test
+    void stopStringsEndTheReplyBeforeThem() {
+        int[] prompt = tokenizer.encode("Once upon a time", true);
+        String whole = tokenizer.decode(greedyIds(prompt, 12), true);
+        assertThat(whole.length()).isGreaterThan(4);
+        String stop = whole.substring(2, 4);
+        Completer c = new Completer(model, tokenizer, 128, id -> false);
+        StringBuilder streamed = new StringBuilder();
+        Completer.Result r = c.complete(prompt, new Completer.Params(12, 0, 0, 1, 0, 0, List.of(stop), true), piece -> {
+            streamed.append(piece);
+            return true;
+        });
+        assertThat(r.finish()).isEqualTo(Completer.Finish.STOP);
+        assertThat(r.text()).isEqualTo(whole.substring(0, whole.indexOf(stop))).isEqualTo(streamed.toString());
+    }
+
+    @Test
+    void theSamePromptAgainNeedsNoPrefillAndOneTokenBudgetsWork() {
+        int[] prompt = tokenizer.encode("Once upon a time", true);
+        Completer c = new Completer(model, tokenizer, 128, id -> false);
+        Completer.Result one = c.complete(prompt, Completer.Params.greedy(1), piece -> true);
+        assertThat(one.completionTokens()).isEqualTo(1);
+        assertThat(one.finish()).isEqualTo(Completer.Finish.LENGTH);
+        Completer.Result again = c.complete(prompt, Completer.Params.greedy(4), piece -> true);
+        assertThat(again.reusedTokens()).isEqualTo(prompt.length);
+        assertThat(again.text()).isEqualTo(tokenizer.decode(greedyIds(prompt, 4), true));
+    }
+
+    @Test
+    void closingStopsAndRefusesGenerations() throws Exception {
+        Completer c = new Completer(model, tokenizer, 128, id -> false);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        Completer.Result[] result = new Completer.Result[1];
+        Thread t = new Thread(() -> result[0] = c.complete(tokenizer.encode("Once upon a time", true), Completer.Params.greedy(400),
+                piece -> {
+                    started.countDown();
+                    return true;
+                }));
+        t.start();
+        started.await();
+        c.close();
+        t.join();
+        assertThat(result[0].finish()).isEqualTo(Completer.Finish.CANCELLED);
+        assertThatThrownBy(() -> c.complete(new int[] {1}, Completer.Params.greedy(1), p -> true)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void badPromptsAreClearErrors() {
         Completer c = new Completer(model, tokenizer, 128, id -> false);
         assertThatThrownBy(() -> c.complete(new int[0], Completer.Params.greedy(1), p -> true))
@@ -137,7 +189,7 @@ class CompleterTest {
                 .isInstanceOf(TesseraException.InvalidInput.class).hasMessageContaining("-3");
         int[] tooLong = new int[model.info().contextLength()];
         assertThatThrownBy(() -> c.complete(tooLong, Completer.Params.greedy(1), p -> true))
-                .isInstanceOf(TesseraException.InvalidInput.class).hasMessageContaining("context");
+                .isInstanceOf(TesseraException.ContextOverflow.class).hasMessageContaining("context");
         // The context caps generation: it ends with LENGTH, not an error.
         int[] nearlyFull = new int[model.info().contextLength() - 2];
         Completer.Result r = c.complete(nearlyFull, Completer.Params.greedy(10), p -> true);

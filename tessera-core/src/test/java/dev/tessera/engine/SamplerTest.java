@@ -100,6 +100,86 @@ class SamplerTest {
         }
     }
 
+    /**
+     * The kept ids by brute force, with the sampler's own arithmetic: sort every id (logit descending, id
+     * ascending), take the top k, then apply the min-p floor and the top-p cut in that order.
+     */
+    static int[] bruteForceKept(float[] logits, double temperature, int topK, double topPIn, double minPIn) {
+        // The sampler holds its settings as floats.
+        float t = (float) temperature, topP = (float) topPIn, minP = (float) minPIn;
+        int v = logits.length;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        Integer[] ids = IntStream.range(0, v).boxed().toArray(Integer[]::new);
+        Arrays.sort(ids, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+        int n = topK > 0 && topK < v ? topK : v;
+        float[] probs = new float[n];
+        double candidates = 0, all = 0;
+        for (int i = 0; i < v; i++) {
+            all += Math.exp((logits[i] - max) / t);
+        }
+        for (int i = 0; i < n; i++) {
+            double p = Math.exp((logits[ids[i]] - max) / t);
+            probs[i] = (float) p;
+            candidates += p;
+        }
+        int keep = n;
+        if (topP < 1 || minP > 0) {
+            double total = n < v ? candidates : all;
+            double cut = 0;
+            float floor = minP > 0 ? (float) (minP * probs[0]) : 0f;
+            for (int i = 0; i < n; i++) {
+                if (probs[i] < floor) {
+                    keep = Math.max(1, i);
+                    break;
+                }
+                cut += probs[i] / total;
+                if (cut >= topP) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        int[] out = new int[keep];
+        for (int i = 0; i < keep; i++) {
+            out[i] = ids[i];
+        }
+        return out;
+    }
+
+    @Test
+    void theKeptSetIsWhatAFullSortKeeps() {
+        Random r = new Random(17);
+        double[] topPs = {0.3, 0.9, 0.99, 0.999999, 1};
+        double[] minPs = {0, 1e-7, 1e-3, 0.05, 0.5};
+        int[] topKs = {0, 1, 7, 300};
+        for (int trial = 0; trial < 400; trial++) {
+            int v = 50 + r.nextInt(3000);
+            double sigma = Math.pow(10, -2 + 3 * r.nextDouble());
+            boolean ties = r.nextBoolean();
+            float[] logits = new float[v];
+            for (int i = 0; i < v; i++) {
+                double x = r.nextGaussian() * sigma;
+                logits[i] = (float) (ties ? Math.round(x * 2) / 2.0 : x);
+            }
+            double t = 0.1 + 1.4 * r.nextDouble();
+            double topP = topPs[r.nextInt(topPs.length)];
+            double minP = minPs[r.nextInt(minPs.length)];
+            int topK = topKs[r.nextInt(topKs.length)];
+            int[] kept = new Sampler(t, topK, topP, minP, 0).kept(logits, 0, v);
+            int[] expected = bruteForceKept(logits, t, topK, topP, minP);
+            if (topP >= 1 && minP == 0 && (topK == 0 || topK >= v)) {
+                // Plain sampling keeps every id, in id order.
+                assertThat(kept).hasSize(v);
+            } else {
+                assertThat(kept).as("trial %d: v %d sigma %s T %s top-k %d top-p %s min-p %s", trial, v, sigma, t, topK, topP, minP)
+                        .containsExactly(expected);
+            }
+        }
+    }
+
     @Test
     void topKKeepsTheKBest() {
         float[] logits = {0f, 5f, 1f, 4f, 2f};

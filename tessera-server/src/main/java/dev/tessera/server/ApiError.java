@@ -9,6 +9,8 @@ final class ApiError extends RuntimeException {
     final String type;
     final String param;
     final String code;
+    /** For 405: the method the path takes. */
+    String allow;
 
     ApiError(int status, String type, String param, String code, String message) {
         super(message);
@@ -16,6 +18,11 @@ final class ApiError extends RuntimeException {
         this.type = type;
         this.param = param;
         this.code = code;
+    }
+
+    ApiError allowing(String method) {
+        this.allow = method;
+        return this;
     }
 
     static ApiError invalid(String param, String message) {

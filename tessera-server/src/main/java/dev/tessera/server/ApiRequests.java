@@ -30,11 +30,16 @@ final class ApiRequests {
     record Parsed(int[] prompt, int markAt, Completer.Params params, boolean stream, boolean includeUsage, String echo) {}
 
     /** Server-wide defaults for fields a request leaves out. */
-    record Defaults(int maxTokens, double temperature, double topP, int topK, double minP, Map<String, Object> templateKwargs) {}
+    /** {@code seeds} gives each request without a seed the next value. */
+    record Defaults(int maxTokens, double temperature, double topP, int topK, double minP, Map<String, Object> templateKwargs,
+                    AtomicLong seeds) {}
 
     private static final int MAX_STOPS = 16;
+    /** Longer stop strings are refused: matching holds back up to this much text per generated token. */
+    private static final int MAX_STOP_CHARS = 4096;
+    /** Template variables the request's own fields set; chat_template_kwargs may not replace them. */
+    private static final Set<String> RESERVED = Set.of("messages", "tools");
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
-    private static final AtomicLong SEEDS = new AtomicLong(System.nanoTime());
 
     static Parsed chat(JsonNode body, Tokenizer tokenizer, Defaults defaults) {
         requireObject(body);
@@ -51,6 +56,11 @@ final class ApiRequests {
         if (extra != null && !extra.isNull()) {
             if (!extra.isObject()) {
                 throw ApiError.invalid("chat_template_kwargs", "'chat_template_kwargs' must be an object, e.g. {\"enable_thinking\": false}");
+            }
+            for (String key : RESERVED) {
+                if (extra.has(key)) {
+                    throw ApiError.invalid("chat_template_kwargs." + key, "'" + key + "' comes from the request's own field, not from chat_template_kwargs");
+                }
             }
             kwargs.putAll(toMap(extra));
         }
@@ -69,10 +79,8 @@ final class ApiRequests {
         } catch (TesseraException e) {
             throw ApiError.invalid("messages", e.getMessage());
         }
-        int maxTokens = intField(body, "max_completion_tokens", -1);
-        if (maxTokens < 0) {
-            maxTokens = intField(body, "max_tokens", defaults.maxTokens());
-        }
+        int maxTokens = body.hasNonNull("max_completion_tokens") ? intField(body, "max_completion_tokens", 0)
+                : intField(body, "max_tokens", defaults.maxTokens());
         return new Parsed(prompt.ids(), prompt.conversationTokens(), params(body, defaults, maxTokens), bool(body, "stream", false),
                 includeUsage(body), null);
     }
@@ -123,7 +131,8 @@ final class ApiRequests {
 
     private static Completer.Params params(JsonNode body, Defaults d, int maxTokens) {
         if (maxTokens < 1) {
-            throw ApiError.invalid("max_tokens", "'max_tokens' must be at least 1");
+            String name = body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+            throw ApiError.invalid(name, "'" + name + "' must be at least 1");
         }
         if (intField(body, "n", 1) != 1) {
             throw ApiError.unsupported("n", "'n' must be 1: one choice per request");
@@ -145,9 +154,11 @@ final class ApiRequests {
             throw ApiError.invalid("temperature", "'temperature' must be between 0 and 2");
         }
         double topP = number(body, "top_p", d.topP());
-        if (!(topP > 0 && topP <= 1)) {
-            throw ApiError.invalid("top_p", "'top_p' must be in (0, 1]");
+        if (!(topP >= 0 && topP <= 1)) {
+            throw ApiError.invalid("top_p", "'top_p' must be between 0 and 1");
         }
+        // 0 (a slider's end) keeps only the most likely token, as the smallest positive value would.
+        topP = Math.max(topP, Double.MIN_VALUE);
         int topK = intField(body, "top_k", d.topK());
         if (topK < 0) {
             throw ApiError.invalid("top_k", "'top_k' must be >= 0 (0 keeps every token)");
@@ -156,7 +167,7 @@ final class ApiRequests {
         if (!(minP >= 0 && minP < 1)) {
             throw ApiError.invalid("min_p", "'min_p' must be in [0, 1)");
         }
-        long seed = body.hasNonNull("seed") ? longField(body, "seed") : SEEDS.getAndIncrement();
+        long seed = body.hasNonNull("seed") ? longField(body, "seed") : d.seeds().getAndIncrement();
         return new Completer.Params(maxTokens, temperature, topK, topP, minP, seed, stops(body.get("stop")), true);
     }
 
@@ -183,6 +194,9 @@ final class ApiRequests {
         if (out.stream().anyMatch(String::isEmpty)) {
             throw ApiError.invalid("stop", "stop strings must not be empty");
         }
+        if (out.stream().anyMatch(x -> x.length() > MAX_STOP_CHARS)) {
+            throw ApiError.invalid("stop", "a stop string may have at most " + MAX_STOP_CHARS + " characters");
+        }
         return out;
     }
 
@@ -202,9 +216,8 @@ final class ApiRequests {
         }
         JsonNode content = m.get("content");
         if (content == null || content.isNull()) {
-            if (!m.has("tool_calls")) {
-                out.put("content", "");
-            }
+            // An assistant turn that only calls tools has null content; templates test and concatenate it as text.
+            out.put("content", "");
         } else if (content.isArray()) {
             StringBuilder text = new StringBuilder();
             for (JsonNode part : content) {

@@ -12,6 +12,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -32,14 +34,21 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class OpenAiServer implements AutoCloseable {
     /** Larger bodies are refused (413): a whole context of text is far smaller. */
-    static final int MAX_BODY_BYTES = 16 << 20;
+    static final int MAX_BODY_BYTES = 4 << 20;
 
     /** How the server runs: where it listens, the name it reports, the defaults of omitted request fields. */
+    /**
+     * @param seed first seed given to requests without one (each takes the next), or null for a random start
+     * @param maxQueue generation requests allowed to wait while one runs; more get 503 with Retry-After
+     */
     public record Options(String host, int port, String modelId, int defaultMaxTokens, double temperature, double topP,
-                          int topK, double minP, java.util.Map<String, Object> templateKwargs) {}
+                          int topK, double minP, java.util.Map<String, Object> templateKwargs, Long seed, int maxQueue) {}
 
     /** One line per JSON value: a server-sent event's data must not span lines. */
     private static final ObjectWriter JSON = Json.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+    /** A body is one JSON value: anything after it is an error, not ignored. */
+    private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
+            Json.MAPPER.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Completer completer;
     private final Options options;
@@ -48,15 +57,20 @@ public final class OpenAiServer implements AutoCloseable {
     private final long created = System.currentTimeMillis() / 1000;
     private final Server server;
     private final ServerConnector connector;
+    /** Generation requests running or waiting. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean closing;
 
     /** @param log receives one line per request (and the errors); may be {@code s -> {}} */
     public OpenAiServer(Completer completer, Options options, Consumer<String> log) {
         this.completer = completer;
         this.options = options;
         this.defaults = new ApiRequests.Defaults(options.defaultMaxTokens(), options.temperature(), options.topP(),
-                options.topK(), options.minP(), options.templateKwargs() == null ? java.util.Map.of() : options.templateKwargs());
+                options.topK(), options.minP(), options.templateKwargs() == null ? java.util.Map.of() : options.templateKwargs(),
+                new AtomicLong(options.seed() != null ? options.seed() : System.nanoTime()));
         this.log = log;
-        QueuedThreadPool threads = new QueuedThreadPool(32, 2);
+        // Waiting generations each hold a thread; the spare ones keep /health and /v1/models answering.
+        QueuedThreadPool threads = new QueuedThreadPool(options.maxQueue() + 16, 2);
         threads.setName("tessera-http");
         threads.setDaemon(true);
         this.server = new Server(threads);
@@ -86,24 +100,41 @@ public final class OpenAiServer implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /** Generation requests running or waiting (for tests). */
+    int inFlight() {
+        return inFlight.get();
+    }
+
     /** Blocks until the server stops. */
     public void join() throws InterruptedException {
         server.join();
     }
 
+    /** Stops listening; a generation in progress ends at its next token (its client sees the stream cut). */
     @Override
     public void close() {
+        closing = true;
         try {
             server.stop();
         } catch (Exception e) {
             log.accept("error while stopping the server: " + e.getMessage());
         }
+        completer.close();
     }
 
     private void serve(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         long t0 = System.nanoTime();
+        // Browser front-ends call local servers from another origin.
+        response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        if (method.equals("OPTIONS")) {
+            response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS");
+            response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, Authorization");
+            response.setStatus(204);
+            callback.succeeded();
+            return;
+        }
         try {
             switch (path) {
                 case "/health", "/v1/health" -> {
@@ -120,13 +151,13 @@ public final class OpenAiServer implements AutoCloseable {
                     allow(method, "POST");
                     JsonNode body = readJson(request);
                     ApiRequests.Parsed p = ApiRequests.chat(body, completer.tokenizer(), defaults);
-                    complete(response, callback, p, true, t0);
+                    queued(response, callback, p, true, t0);
                 }
                 case "/v1/completions" -> {
                     allow(method, "POST");
                     JsonNode body = readJson(request);
                     ApiRequests.Parsed p = ApiRequests.completion(body, completer.tokenizer(), defaults);
-                    complete(response, callback, p, false, t0);
+                    queued(response, callback, p, false, t0);
                 }
                 default -> {
                     if (path.equals("/v1/models/" + options.modelId())) {
@@ -143,11 +174,14 @@ public final class OpenAiServer implements AutoCloseable {
             }
         } catch (ApiError e) {
             log.accept(method + " " + path + " -> " + e.status + ": " + e.getMessage());
+            if (e.allow != null) {
+                response.getHeaders().put(HttpHeader.ALLOW, e.allow);
+            }
             writeError(response, callback, e);
-        } catch (TesseraException e) {
-            String code = e.getMessage() != null && e.getMessage().contains("context") ? "context_length_exceeded" : null;
+        } catch (TesseraException.InvalidInput e) {
+            String code = e instanceof TesseraException.ContextOverflow ? "context_length_exceeded" : null;
             log.accept(method + " " + path + " -> 400: " + e.getMessage());
-            writeError(response, callback, new ApiError(400, "invalid_request_error", null, code, e.getMessage()));
+            writeError(response, callback, new ApiError(400, "invalid_request_error", code != null ? "messages" : null, code, e.getMessage()));
         } catch (RuntimeException e) {
             log.accept(method + " " + path + " -> 500: " + e);
             writeError(response, callback, new ApiError(500, "server_error", null, null, "internal error: " + e));
@@ -161,7 +195,25 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static void allow(String method, String expected) {
         if (!method.equals(expected)) {
-            throw new ApiError(405, "invalid_request_error", null, "method_not_allowed", "use " + expected + " here, not " + method);
+            throw new ApiError(405, "invalid_request_error", null, "method_not_allowed", "use " + expected + " here, not " + method)
+                    .allowing(expected);
+        }
+    }
+
+    /** Runs a generation request unless too many already wait (503 with Retry-After: the client may try again). */
+    private void queued(Response response, Callback callback, ApiRequests.Parsed p, boolean chat, long t0) {
+        // Refused before queueing and before any byte is streamed, so it is a plain 400.
+        completer.check(p.prompt());
+        if (inFlight.incrementAndGet() > options.maxQueue() + 1) {
+            inFlight.decrementAndGet();
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+            throw new ApiError(503, "server_error", null, "server_busy", "the server is busy: " + options.maxQueue()
+                    + " requests are already waiting for the model; try again shortly");
+        }
+        try {
+            complete(response, callback, p, chat, t0);
+        } finally {
+            inFlight.decrementAndGet();
         }
     }
 
@@ -184,7 +236,7 @@ public final class OpenAiServer implements AutoCloseable {
             throw ApiError.invalid(null, "the request body is empty: send a JSON object");
         }
         try {
-            return Json.MAPPER.readTree(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString());
+            return STRICT.readTree(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString());
         } catch (java.nio.charset.CharacterCodingException e) {
             throw ApiError.invalid(null, "the request body is not valid UTF-8");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -196,11 +248,9 @@ public final class OpenAiServer implements AutoCloseable {
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long createdAt = System.currentTimeMillis() / 1000;
         if (!p.stream()) {
-            StringBuilder text = new StringBuilder();
-            Completer.Result r = completer.complete(p.prompt(), p.markAt(), p.params(), piece -> {
-                text.append(piece);
-                return true;
-            });
+            // A client that disconnects is not noticed until the answer is written (the request is only read);
+            // the generation runs to its end, as with OpenAI's own API.
+            Completer.Result r = completer.complete(p.prompt(), p.markAt(), p.params(), piece -> !closing);
             ObjectNode out = header(id, chat ? "chat.completion" : "text_completion", createdAt);
             ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
             if (chat) {
@@ -218,6 +268,8 @@ public final class OpenAiServer implements AutoCloseable {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        // Proxies such as nginx would otherwise buffer the whole stream.
+        response.getHeaders().put("X-Accel-Buffering", "no");
         OutputStream os = Content.Sink.asOutputStream(response);
         Event events = new Event(os);
         if (chat) {
@@ -231,8 +283,8 @@ public final class OpenAiServer implements AutoCloseable {
         }
         Completer.Result r;
         try {
-            r = completer.complete(p.prompt(), p.markAt(), p.params(), piece -> events.send(chat ? chatChunk(id, createdAt, piece, null)
-                    : textChunk(id, createdAt, piece, null)));
+            r = completer.complete(p.prompt(), p.markAt(), p.params(), piece -> !closing && events.send(chat
+                    ? chatChunk(id, createdAt, piece, null) : textChunk(id, createdAt, piece, null)));
         } catch (TesseraException e) {
             // Headers are gone: the error travels as an event, as OpenAI's streaming API does.
             ObjectNode err = Json.MAPPER.createObjectNode();

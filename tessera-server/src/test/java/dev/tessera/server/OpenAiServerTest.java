@@ -30,6 +30,7 @@ class OpenAiServerTest {
     static Path dir;
     static Model model;
     static Tokenizer tokenizer;
+    static Completer completer;
     static OpenAiServer server;
     static String base;
     static final List<String> LOG = new CopyOnWriteArrayList<>();
@@ -40,9 +41,9 @@ class OpenAiServerTest {
         Path checkpoint = TinyChatModel.write(dir);
         model = Models.load(checkpoint.toString(), LoadOptions.defaults().withThreads(1));
         tokenizer = Tokenizer.load(checkpoint);
-        Completer completer = new Completer(model, tokenizer, 16, Completer.endOfSequence(model, tokenizer));
+        completer = new Completer(model, tokenizer, 16, Completer.endOfSequence(model, tokenizer));
         server = new OpenAiServer(completer, new OpenAiServer.Options("127.0.0.1", 0, "tiny", 8, 0, 1, 0, 0,
-                Map.of("enable_thinking", false)), LOG::add);
+                Map.of("enable_thinking", false), null, 1), LOG::add);
         base = "http://127.0.0.1:" + server.start();
     }
 
@@ -184,13 +185,12 @@ class OpenAiServerTest {
                 + "\"max_tokens\":6,\"temperature\":0}").body());
         assertThat(echoed.path("choices").get(0).path("text").asText()).isEqualTo("The capital of France is" + text);
         // A stop string cuts the text before it and ends with finish_reason "stop".
-        if (text.length() >= 3) {
-            String stop = text.substring(1, 3);
-            JsonNode cut = Json.MAPPER.readTree(post("/v1/completions", "{\"prompt\":\"The capital of France is\",\"max_tokens\":6,"
-                    + "\"temperature\":0,\"stop\":[" + Json.MAPPER.writeValueAsString(stop) + "]}").body());
-            assertThat(cut.path("choices").get(0).path("text").asText()).isEqualTo(text.substring(0, text.indexOf(stop)));
-            assertThat(cut.path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
-        }
+        assertThat(text).hasSizeGreaterThanOrEqualTo(3);
+        String stop = text.substring(1, 3);
+        JsonNode cut = Json.MAPPER.readTree(post("/v1/completions", "{\"prompt\":\"The capital of France is\",\"max_tokens\":6,"
+                + "\"temperature\":0,\"stop\":[\"never appears\"," + Json.MAPPER.writeValueAsString(stop) + "]}").body());
+        assertThat(cut.path("choices").get(0).path("text").asText()).isEqualTo(text.substring(0, text.indexOf(stop)));
+        assertThat(cut.path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
         HttpResponse<String> s = post("/v1/completions", "{\"prompt\":\"The capital of France is\",\"max_tokens\":6,\"temperature\":0,\"stream\":true}");
         StringBuilder streamed = new StringBuilder();
         List<String> ev = events(s.body());
@@ -231,8 +231,21 @@ class OpenAiServerTest {
         assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"temperature\":3}"), 400, "temperature", "between");
         assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":\"many\"}"), 400, "max_tokens", "integer");
         assertError(post("/v1/completions", "{\"prompt\":[1, 99999999]}"), 400, null, "99999999");
-        assertError(post("/v1/completions", "{\"prompt\":" + Json.MAPPER.writeValueAsString("word ".repeat(600)) + "}"),
-                400, null, "context");
+        HttpResponse<String> tooLong = post("/v1/completions", "{\"prompt\":" + Json.MAPPER.writeValueAsString("word ".repeat(600)) + "}");
+        assertError(tooLong, 400, null, "context");
+        assertThat(Json.MAPPER.readTree(tooLong.body()).path("error").path("code").asText()).isEqualTo("context_length_exceeded");
+        // Streamed or not, it is refused before anything is sent.
+        HttpResponse<String> tooLongStreamed = post("/v1/chat/completions", "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
+                + Json.MAPPER.writeValueAsString("word ".repeat(600)) + "}]}");
+        assertError(tooLongStreamed, 400, null, "context");
+        assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} trailing"), 400, null, "JSON");
+        assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"chat_template_kwargs\":{\"messages\":[]}}"),
+                400, "chat_template_kwargs.messages", "own field");
+        assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stop\":" + Json.MAPPER.writeValueAsString("s".repeat(5000)) + "}"),
+                400, "stop", "characters");
+        assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_completion_tokens\":0}"),
+                400, "max_completion_tokens", "at least 1");
+        assertThat(get("/v1/chat/completions").headers().firstValue("allow")).hasValue("POST");
         assertError(get("/v1/chat/completions"), 405, null, "POST");
         assertError(get("/v2/nothing"), 404, null, "no endpoint");
         byte[] invalidUtf8 = {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', (byte) 0xC3, '"', '}'};
@@ -241,6 +254,65 @@ class OpenAiServerTest {
         assertError(bad, 400, null, "UTF-8");
         // Still serving.
         assertThat(post("/v1/completions", "{\"prompt\":\"ok\",\"max_tokens\":1}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void whatSdksSendIsAccepted() throws Exception {
+        // Fields clients send with their default or neutral values, a tool-call round trip (assistant content null),
+        // top_p 0 from a slider, and a CORS preflight.
+        String body = "{\"model\":\"tiny\",\"messages\":["
+                + "{\"role\":\"developer\",\"content\":\"Use tools.\"},"
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Weather in Paris?\"}]},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"18 C\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}],"
+                + "\"tool_choice\":\"auto\",\"n\":1,\"logprobs\":false,\"top_logprobs\":null,\"stream_options\":null,"
+                + "\"presence_penalty\":0,\"frequency_penalty\":0,\"logit_bias\":{},\"user\":\"u\",\"max_tokens\":null,"
+                + "\"response_format\":{\"type\":\"text\"},\"top_p\":0,\"temperature\":1,\"max_completion_tokens\":2}";
+        HttpResponse<String> r = post("/v1/chat/completions", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(r.body()).path("usage").path("completion_tokens").asInt()).isBetween(1, 2);
+        HttpResponse<String> pre = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(pre.statusCode()).isEqualTo(204);
+        assertThat(pre.headers().firstValue("access-control-allow-origin")).hasValue("*");
+    }
+
+    @Test
+    void requestsBeyondTheQueueAreTurnedAwayWithRetryAfter() throws Exception {
+        // Hold the model with a generation that waits for a latch; one HTTP request may queue (max-queue 1)...
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread holder = new Thread(() -> completer.complete(tokenizer.encode("hold", false), Completer.Params.greedy(50), piece -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
+        }));
+        holder.start();
+        try {
+            String body = "{\"prompt\":\"queued\",\"max_tokens\":1}";
+            var first = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            var second = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            for (int i = 0; i < 500 && server.inFlight() < 2 && !first.isDone() && !second.isDone(); i++) {
+                Thread.sleep(10);
+            }
+            // ...the one after it is told to come back, and the cheap endpoints still answer.
+            HttpResponse<String> third = post("/v1/completions", body);
+            assertThat(third.statusCode()).as(third.body()).isEqualTo(503);
+            assertThat(third.headers().firstValue("retry-after")).isPresent();
+            assertThat(get("/health").statusCode()).isEqualTo(200);
+            release.countDown();
+            assertThat(first.get().statusCode()).isEqualTo(200);
+            assertThat(second.get().statusCode()).isEqualTo(200);
+        } finally {
+            release.countDown();
+            holder.join();
+        }
     }
 
     static void assertError(HttpResponse<String> r, int status, String param, String messagePart) throws Exception {
