@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,16 +31,11 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--tokenizer", paramLabel = "DIR",
-            description = "Tokenizer folder to use instead of the model's own (needed for synthetic models).")
-    Path tokenizerDir;
+    @Mixin
+    TextOptions text = new TextOptions();
 
     @Option(names = "--system", paramLabel = "TEXT", description = "A system message that opens the conversation.")
     String system;
-
-    @Option(names = "--kwargs", paramLabel = "JSON",
-            description = "Extra chat-template variables, e.g. '{\"enable_thinking\": false}'.")
-    String kwargs;
 
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "1024",
             description = "Most tokens per reply (default: ${DEFAULT-VALUE}).")
@@ -55,12 +49,12 @@ final class ChatCommand implements Callable<Integer> {
         if (maxTokens < 1) {
             throw new TesseraException.InvalidInput("--max-tokens must be at least 1");
         }
-        Tokenizer tok = TextSupport.require(modelOptions.model, tokenizerDir, "chat needs");
+        Tokenizer tok = text.tokenizer(modelOptions.model, "chat needs");
         if (tok.chatTemplate().isEmpty()) {
             throw new TesseraException.InvalidInput("the tokenizer of " + modelOptions.model + " has no chat template "
                     + "(no chat_template.jinja or chat_template in tokenizer_config.json): use `tessera run --prompt` instead");
         }
-        Map<String, Object> vars = TextSupport.kwargs(kwargs);
+        Map<String, Object> vars = text.templateVariables();
         try (Model model = modelOptions.load()) {
             Completer completer = new Completer(model, tok, modelOptions.chunkSize, Completer.endOfSequence(model, tok));
             long w0 = System.nanoTime();

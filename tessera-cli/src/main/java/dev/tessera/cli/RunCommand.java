@@ -28,6 +28,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
+    @Mixin
+    TextOptions text = new TextOptions();
+
     @Option(names = "--raw-tokens", paramLabel = "JSON",
             description = "The prompt as a JSON array of token ids, e.g. '[1,2,3]'. Output: the generated ids.")
     String rawTokens;
@@ -41,14 +44,6 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--system", paramLabel = "TEXT", description = "With --chat: a system message.")
     String system;
-
-    @Option(names = "--kwargs", paramLabel = "JSON",
-            description = "With --chat: extra template variables, e.g. '{\"enable_thinking\": false}'.")
-    String kwargs;
-
-    @Option(names = "--tokenizer", paramLabel = "DIR",
-            description = "Tokenizer folder to use instead of the model's own (needed for synthetic models).")
-    Path tokenizerDir;
 
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "32",
             description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
@@ -76,8 +71,8 @@ final class RunCommand implements Callable<Integer> {
         if (maxTokens < 0) {
             throw new TesseraException.InvalidInput("--max-tokens must be >= 0");
         }
-        Tokenizer tok = prompt != null ? TextSupport.require(modelOptions.model, tokenizerDir, "--prompt needs") : null;
-        int[] ids = prompt != null ? TextSupport.encodePrompt(tok, prompt, chat, system, kwargs)
+        Tokenizer tok = prompt != null ? text.tokenizer(modelOptions.model, "--prompt needs") : null;
+        int[] ids = prompt != null ? TextSupport.encodePrompt(tok, prompt, chat, system, text.kwargs)
                 : Args.tokenIds(rawTokens, "--raw-tokens");
         if (ids.length == 0) {
             throw new TesseraException.InvalidInput("the prompt is empty: give at least one token");

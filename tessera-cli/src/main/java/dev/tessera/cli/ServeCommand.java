@@ -22,9 +22,8 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--tokenizer", paramLabel = "DIR",
-            description = "Tokenizer folder to use instead of the model's own (needed for synthetic models).")
-    Path tokenizerDir;
+    @Mixin
+    TextOptions text = new TextOptions();
 
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
             description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
@@ -44,10 +43,6 @@ final class ServeCommand implements Callable<Integer> {
             description = "Generation requests that may wait while one runs; more get 503 + Retry-After (default: ${DEFAULT-VALUE}).")
     int maxQueue;
 
-    @Option(names = "--kwargs", paramLabel = "JSON",
-            description = "Default chat-template variables, e.g. '{\"enable_thinking\": false}' (a request's chat_template_kwargs adds to them).")
-    String kwargs;
-
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
 
@@ -63,8 +58,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new TesseraException.InvalidInput("--max-queue must be >= 0");
         }
         sampling.sampler(1); // refuses bad defaults before the model loads
-        Tokenizer tok = TextSupport.require(modelOptions.model, tokenizerDir, "the server needs");
-        var vars = TextSupport.kwargs(kwargs);
+        Tokenizer tok = text.tokenizer(modelOptions.model, "the server needs");
+        var vars = text.templateVariables();
         String id = name != null ? name : defaultName(modelOptions.model);
         try (Model model = modelOptions.load()) {
             Completer completer = new Completer(model, tok, modelOptions.chunkSize, Completer.endOfSequence(model, tok));
