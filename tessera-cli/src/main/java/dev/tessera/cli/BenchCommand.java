@@ -76,7 +76,11 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "generate   min %8.2f   median %8.2f   max %8.2f tok/s%n",
                     Benchmark.min(gg), r.medianGenTps(), Benchmark.max(gg));
             long bytesPerToken = info.decodeBytesPerToken() + r.stateBytesAvg();
-            System.err.println("tessera: measuring memory bandwidth (cached per machine; --reprobe to redo)...");
+            if (reprobe || BandwidthProbe.cached(t).isEmpty()) {
+                System.err.println("tessera: measuring memory bandwidth (a few seconds; cached per machine, --reprobe redoes it)...");
+            } else {
+                System.err.println("tessera: memory bandwidth from the cache (" + BandwidthProbe.cacheLocation() + "; --reprobe redoes it)");
+            }
             double bw = BandwidthProbe.readGBs(t, !reprobe);
             double achieved = r.medianGenTps() * bytesPerToken / 1e9;
             double share = achieved / bw;

@@ -30,6 +30,12 @@ public final class BandwidthProbe {
     private static final long BUFFER_BYTES = 2L << 30;
     private static final int REPEATS = 7;
 
+    /** The cached read bandwidth for this machine and thread count, if there is one. */
+    public static java.util.OptionalDouble cached(int threads) {
+        Double v = lookup(cacheFile(), machineKey() + "|threads=" + threads);
+        return v == null ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(v);
+    }
+
     /** Read bandwidth in GB/s (10^9 bytes) with this many threads, from the cache or measured now. */
     public static double readGBs(int threads, boolean useCache) {
         Path cache = cacheFile();
@@ -170,6 +176,11 @@ public final class BandwidthProbe {
             // Memory size only refines the key.
         }
         return cpu + "|cores=" + Runtime.getRuntime().availableProcessors() + "|memGiB=" + mem;
+    }
+
+    /** Where measurements are cached (for messages). */
+    public static Path cacheLocation() {
+        return cacheFile();
     }
 
     static Path cacheFile() {
