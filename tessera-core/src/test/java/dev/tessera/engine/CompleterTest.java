@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Text generation over a tiny random model with the real Qwen3 tokenizer. */
+@org.junit.jupiter.api.Timeout(120)
 class CompleterTest {
     @TempDir
     static Path dir;

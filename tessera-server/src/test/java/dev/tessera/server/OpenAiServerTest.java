@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP API end to end on a tiny random model with the real Qwen3 tokenizer and chat template. */
+@org.junit.jupiter.api.Timeout(120)
 class OpenAiServerTest {
     @TempDir
     static Path dir;
@@ -34,7 +35,8 @@ class OpenAiServerTest {
     static OpenAiServer server;
     static String base;
     static final List<String> LOG = new CopyOnWriteArrayList<>();
-    static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** HTTP/1.1: the default would first try an h2c upgrade, which holds concurrent requests back. */
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     static void start() {
@@ -55,7 +57,8 @@ class OpenAiServerTest {
 
     static HttpResponse<String> post(String path, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(java.time.Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> get(String path) throws Exception {
@@ -298,9 +301,10 @@ class OpenAiServerTest {
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             var second = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            for (int i = 0; i < 500 && server.inFlight() < 2 && !first.isDone() && !second.isDone(); i++) {
+            for (int i = 0; i < 3000 && server.inFlight() < 2 && !first.isDone() && !second.isDone(); i++) {
                 Thread.sleep(10);
             }
+            assertThat(server.inFlight()).as("both requests queued behind the held model").isEqualTo(2);
             // ...the one after it is told to come back, and the cheap endpoints still answer.
             HttpResponse<String> third = post("/v1/completions", body);
             assertThat(third.statusCode()).as(third.body()).isEqualTo(503);
