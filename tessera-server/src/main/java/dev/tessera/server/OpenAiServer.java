@@ -181,7 +181,8 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (TesseraException.InvalidInput e) {
             String code = e instanceof TesseraException.ContextOverflow ? "context_length_exceeded" : null;
             log.accept(method + " " + path + " -> 400: " + e.getMessage());
-            writeError(response, callback, new ApiError(400, "invalid_request_error", code != null ? "messages" : null, code, e.getMessage()));
+            String param = code == null ? null : path.equals("/v1/chat/completions") ? "messages" : "prompt";
+            writeError(response, callback, new ApiError(400, "invalid_request_error", param, code, e.getMessage()));
         } catch (RuntimeException e) {
             log.accept(method + " " + path + " -> 500: " + e);
             writeError(response, callback, new ApiError(500, "server_error", null, null, "internal error: " + e));

@@ -235,12 +235,12 @@ class OpenAiServerTest {
         assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":\"many\"}"), 400, "max_tokens", "integer");
         assertError(post("/v1/completions", "{\"prompt\":[1, 99999999]}"), 400, null, "99999999");
         HttpResponse<String> tooLong = post("/v1/completions", "{\"prompt\":" + Json.MAPPER.writeValueAsString("word ".repeat(600)) + "}");
-        assertError(tooLong, 400, null, "context");
+        assertError(tooLong, 400, "prompt", "context");
         assertThat(Json.MAPPER.readTree(tooLong.body()).path("error").path("code").asText()).isEqualTo("context_length_exceeded");
         // Streamed or not, it is refused before anything is sent.
         HttpResponse<String> tooLongStreamed = post("/v1/chat/completions", "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
                 + Json.MAPPER.writeValueAsString("word ".repeat(600)) + "}]}");
-        assertError(tooLongStreamed, 400, null, "context");
+        assertError(tooLongStreamed, 400, "messages", "context");
         assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} trailing"), 400, null, "JSON");
         assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"chat_template_kwargs\":{\"messages\":[]}}"),
                 400, "chat_template_kwargs.messages", "own field");
