@@ -63,13 +63,15 @@ final class ServeCommand implements Callable<Integer> {
         String id = name != null ? name : defaultName(modelOptions.model);
         try (Model model = modelOptions.load()) {
             Completer completer = new Completer(model, tok, modelOptions.chunkSize, Completer.endOfSequence(model, tok));
-            long w0 = System.nanoTime();
-            completer.warmUp();
-            Log.info("warmed up in %.1f s", (System.nanoTime() - w0) / 1e9);
             var options = new OpenAiServer.Options(host, port, id, maxTokens, sampling.temperature(1), sampling.topP,
                     sampling.topK, sampling.minP, vars, sampling.seed, maxQueue);
             try (OpenAiServer server = new OpenAiServer(completer, options, line -> Log.info("%s", line))) {
+                // Bind first: a taken port is reported at once, not after the warm-up. Requests that arrive while
+                // it runs wait for it like any other.
                 int actual = server.start();
+                long w0 = System.nanoTime();
+                completer.warmUp();
+                Log.info("warmed up in %.1f s", (System.nanoTime() - w0) / 1e9);
                 Log.info("serving %s on http://%s:%d/v1 (chat template: %s); Ctrl-C stops", id, host, actual,
                         tok.chatTemplate().isPresent() ? "yes" : "none, so only /v1/completions");
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close));
