@@ -38,4 +38,30 @@ class ChatPromptTest {
             }
         }
     }
+
+    @Test
+    void toolSpecificationsAndToolTurnsRenderOnEveryTemplate() throws Exception {
+        var json = dev.tessera.io.Json.MAPPER;
+        @SuppressWarnings("unchecked")
+        List<Object> tools = json.readValue("""
+                [{"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
+                  "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+                """, List.class);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> call = json.readValue("""
+                {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "type": "function",
+                  "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]}
+                """, Map.class);
+        for (String name : new String[] {"qwen3.5", "qwen3", "granite-4.0-h", "nanbeige4"}) {
+            Tokenizer tok = Tokenizer.load(Golden.dir("tokenizer").resolve(name));
+            List<Map<String, Object>> messages = new ArrayList<>();
+            messages.add(ChatPrompt.message("user", "Weather in Paris?"));
+            messages.add(call);
+            Map<String, Object> result = ChatPrompt.message("tool", "18 C");
+            result.put("tool_call_id", "c1");
+            messages.add(result);
+            String rendered = tok.decode(ChatPrompt.encode(tok, messages, Map.of("tools", tools)), false);
+            assertThat(rendered).as(name).contains("get_weather").contains("Weather in Paris?").contains("18 C");
+        }
+    }
 }

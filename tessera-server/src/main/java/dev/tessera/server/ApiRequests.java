@@ -214,6 +214,9 @@ final class ApiRequests {
         if (role.asText().equals("developer")) {
             out.put("role", "system");
         }
+        if (m.path("tool_calls").isArray()) {
+            out.put("tool_calls", toolCalls(m.get("tool_calls")));
+        }
         JsonNode content = m.get("content");
         if (content == null || content.isNull()) {
             // An assistant turn that only calls tools has null content; templates test and concatenate it as text.
@@ -229,6 +232,32 @@ final class ApiRequests {
             out.put("content", text.toString());
         } else if (!content.isTextual()) {
             throw ApiError.invalid(where + ".content", where + ".content must be a string or an array of text parts");
+        }
+        return out;
+    }
+
+    /**
+     * OpenAI sends a call's arguments as a JSON string; Hugging Face chat templates expect the object (some print it
+     * with tojson, some iterate over it), as transformers passes it. Arguments that are not a JSON object stay as sent.
+     */
+    private static List<Object> toolCalls(JsonNode calls) {
+        List<Object> out = new ArrayList<>();
+        for (JsonNode call : calls) {
+            Map<String, Object> c = toMap(call);
+            JsonNode fn = call.get("function");
+            if (fn != null && fn.path("arguments").isTextual()) {
+                Map<String, Object> f = toMap(fn);
+                try {
+                    JsonNode args = Json.MAPPER.readTree(fn.get("arguments").asText());
+                    if (args != null && args.isObject()) {
+                        f.put("arguments", toMap(args));
+                    }
+                } catch (java.io.IOException e) {
+                    // Not JSON: the template gets the string.
+                }
+                c.put("function", f);
+            }
+            out.add(c);
         }
         return out;
     }

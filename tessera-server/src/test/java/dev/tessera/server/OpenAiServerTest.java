@@ -267,7 +267,7 @@ class OpenAiServerTest {
                 + "{\"role\":\"developer\",\"content\":\"Use tools.\"},"
                 + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Weather in Paris?\"}]},"
                 + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
-                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Paris\\\"}\"}}]},"
+                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
                 + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"18 C\"}],"
                 + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}],"
                 + "\"tool_choice\":\"auto\",\"n\":1,\"logprobs\":false,\"top_logprobs\":null,\"stream_options\":null,"
@@ -275,6 +275,23 @@ class OpenAiServerTest {
                 + "\"response_format\":{\"type\":\"text\"},\"top_p\":0,\"temperature\":1,\"max_completion_tokens\":2}";
         HttpResponse<String> r = post("/v1/chat/completions", body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        // The call's arguments (a JSON string in the API) reach the template as an object, as transformers passes
+        // them: Qwen3's template prints an object with tojson ({"city": "Paris"}) but a string as sent ({"city":"Paris"}).
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> asTransformersSeesIt = Json.MAPPER.readValue("""
+                [{"role": "system", "content": "Use tools."}, {"role": "user", "content": "Weather in Paris?"},
+                 {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "type": "function",
+                   "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+                 {"role": "tool", "tool_call_id": "c1", "content": "18 C"}]""", List.class);
+        @SuppressWarnings("unchecked")
+        List<Object> tools = Json.MAPPER.readValue("""
+                [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]""", List.class);
+        int[] expected = dev.tessera.engine.ChatPrompt.encode(tokenizer, asTransformersSeesIt,
+                Map.of("enable_thinking", false, "tools", tools));
+        assertThat(Json.MAPPER.readTree(r.body()).path("usage").path("prompt_tokens").asInt()).isEqualTo(expected.length);
+        ApiRequests.Parsed parsed = ApiRequests.chat(Json.MAPPER.readTree(body), tokenizer, new ApiRequests.Defaults(8, 0, 1, 0, 0,
+                Map.of("enable_thinking", false), new java.util.concurrent.atomic.AtomicLong()));
+        assertThat(parsed.prompt()).containsExactly(expected);
         assertThat(Json.MAPPER.readTree(r.body()).path("usage").path("completion_tokens").asInt()).isBetween(1, 2);
         HttpResponse<String> pre = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
