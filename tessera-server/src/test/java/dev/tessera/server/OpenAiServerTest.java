@@ -303,8 +303,10 @@ class OpenAiServerTest {
     void requestsBeyondTheQueueAreTurnedAwayWithRetryAfter() throws Exception {
         // Hold the model with a generation that waits for a latch; one HTTP request may queue (max-queue 1)...
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
         Thread holder = new Thread(() -> completer.complete(tokenizer.encode("hold", false), Completer.Params.greedy(50), piece -> {
             try {
+                holding.countDown();
                 release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -312,6 +314,7 @@ class OpenAiServerTest {
             return true;
         }));
         holder.start();
+        assertThat(holding.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("the holder produced text").isTrue();
         try {
             String body = "{\"prompt\":\"queued\",\"max_tokens\":1}";
             var first = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
