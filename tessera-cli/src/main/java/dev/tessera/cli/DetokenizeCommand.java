@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
                     + "the text exactly, without an added newline."
         })
 public final class DetokenizeCommand implements Runnable {
-    @Option(names = "--model", required = true, paramLabel = "M",
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "M",
             description = "Checkpoint or tokenizer directory, or a tokenizer.json(.gz) file.")
     Path model;
 

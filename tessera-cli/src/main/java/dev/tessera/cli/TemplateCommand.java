@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
                     + "encoded without added special tokens)."
         })
 public final class TemplateCommand implements Runnable {
-    @Option(names = "--model", required = true, paramLabel = "M",
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "M",
             description = "Checkpoint or tokenizer directory, or a tokenizer.json(.gz) file.")
     Path model;
 

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
                     + "each output line holds ids, decoded and decoded_skip_special."
         })
 public final class TokenizeCommand implements Runnable {
-    @Option(names = "--model", required = true, paramLabel = "M",
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "M",
             description = "Checkpoint or tokenizer directory, or a tokenizer.json(.gz) file.")
     Path model;
 

@@ -24,4 +24,16 @@ class ServeCommandTest {
         assertThat(ServeCommand.defaultName("synthetic:qwen3.5-0.8b@int8hu")).isEqualTo("synthetic:qwen3.5-0.8b@int8hu");
         assertThat(ServeCommand.defaultName("/models/Qwen3.5-0.8B/")).isEqualTo("Qwen3.5-0.8B");
     }
+
+    @Test
+    void everyCommandThatTakesAModelTakesDashM() {
+        // The README's usage lines write -m M for all of them.
+        String tok = RunCommandTest.golden("tokenizer").resolve("qwen3").toString();
+        String[] r = RunCommandTest.run("tokenize", "-m", tok, "--text", "Hello world");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1].strip()).isEqualTo("[9707,1879]");
+        r = RunCommandTest.run("detokenize", "-m", tok, "--ids", "[9707,1879]");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).startsWith("Hello world");
+    }
 }
