@@ -79,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
             if (reprobe || BandwidthProbe.cached(t).isEmpty()) {
                 System.err.println("tessera: measuring memory bandwidth (a few seconds; cached per machine, --reprobe redoes it)...");
             } else {
-                System.err.println("tessera: memory bandwidth from the cache (" + BandwidthProbe.cacheLocation() + "; --reprobe redoes it)");
+                System.err.println("tessera: memory bandwidth from the cache (" + BandwidthProbe.cacheFile() + "; --reprobe redoes it)");
             }
             double bw = BandwidthProbe.readGBs(t, !reprobe);
             double achieved = r.medianGenTps() * bytesPerToken / 1e9;

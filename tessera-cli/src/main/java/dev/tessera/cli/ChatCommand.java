@@ -57,9 +57,7 @@ final class ChatCommand implements Callable<Integer> {
         Map<String, Object> vars = text.templateVariables();
         try (Model model = modelOptions.load()) {
             Completer completer = new Completer(model, tok, modelOptions.chunkSize, Completer.endOfSequence(model, tok));
-            long w0 = System.nanoTime();
-            completer.warmUp();
-            Log.info("warmed up in %.1f s", (System.nanoTime() - w0) / 1e9);
+            TextSupport.warmUp(completer);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             PrintStream out = System.out;
             List<Map<String, Object>> messages = new ArrayList<>();
@@ -106,8 +104,7 @@ final class ChatCommand implements Callable<Integer> {
                 messages.add(ChatPrompt.message("assistant", r.text()));
                 boolean full = r.promptTokens() + r.completionTokens() >= model.info().contextLength();
                 Log.info("[%d tokens, %.1f tok/s; prompt %d tokens, %d reused%s]", r.completionTokens(),
-                        r.completionTokens() <= 1 || r.decodeNanos() == 0 ? 0 : (r.completionTokens() - 1) * 1e9 / r.decodeNanos(),
-                        r.promptTokens(), r.reusedTokens(), full ? "; the context is full: /reset to start a new conversation"
+                        r.decodeTokensPerSecond(), r.promptTokens(), r.reusedTokens(), full ? "; the context is full: /reset to start a new conversation"
                                 : r.finish() == Completer.Finish.LENGTH ? "; reply cut at --max-tokens" : "");
             }
         }

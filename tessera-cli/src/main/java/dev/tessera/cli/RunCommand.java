@@ -1,6 +1,7 @@
 package dev.tessera.cli;
 
 import dev.tessera.TesseraException;
+import dev.tessera.engine.Completer;
 import dev.tessera.engine.Generator;
 import dev.tessera.engine.Sampler;
 import dev.tessera.engine.Session;
@@ -91,9 +92,7 @@ final class RunCommand implements Callable<Integer> {
             IntPredicate stop = null;
             boolean stopping = stopAtEos != null ? stopAtEos : prompt != null;
             if (stopping) {
-                var eos = new java.util.HashSet<>(model.info().config().intOrList("eos_token_id"));
-                IntPredicate tokStop = tok != null ? tok.stopTokens()::isStop : id -> false;
-                stop = id -> eos.contains(id) || tokStop.test(id);
+                stop = Completer.endOfSequence(model, tok);
             }
             Generator generator = new Generator(session, sampler, stop);
             Generator.Result r;

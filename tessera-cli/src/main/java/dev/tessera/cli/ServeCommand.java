@@ -69,9 +69,7 @@ final class ServeCommand implements Callable<Integer> {
                 // Bind first: a taken port is reported at once, not after the warm-up. Requests that arrive while
                 // it runs wait for it like any other.
                 int actual = server.start();
-                long w0 = System.nanoTime();
-                completer.warmUp();
-                Log.info("warmed up in %.1f s", (System.nanoTime() - w0) / 1e9);
+                TextSupport.warmUp(completer);
                 Log.info("serving %s on http://%s:%d/v1 (chat template: %s); Ctrl-C stops", id, host, actual,
                         tok.chatTemplate().isPresent() ? "yes" : "none, so only /v1/completions");
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tessera.TesseraException;
 import dev.tessera.io.Json;
 import dev.tessera.engine.ChatPrompt;
+import dev.tessera.engine.Completer;
 import dev.tessera.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,13 @@ final class TextSupport {
         }
         messages.add(ChatPrompt.message("user", prompt));
         return ChatPrompt.encode(tok, messages, kwargs(kwargsJson));
+    }
+
+    /** Compiles the generation paths before the first message or request, and says how long that took. */
+    static void warmUp(Completer completer) {
+        long t0 = System.nanoTime();
+        completer.warmUp();
+        Log.info("warmed up in %.1f s", (System.nanoTime() - t0) / 1e9);
     }
 
     /** {@code --kwargs}: a JSON object of extra chat-template variables, or empty. */

@@ -178,12 +178,8 @@ public final class BandwidthProbe {
         return cpu + "|cores=" + Runtime.getRuntime().availableProcessors() + "|memGiB=" + mem;
     }
 
-    /** Where measurements are cached (for messages). */
-    public static Path cacheLocation() {
-        return cacheFile();
-    }
-
-    static Path cacheFile() {
+    /** Where measurements are cached (~/.cache/tessera/bandwidth.json, or under $XDG_CACHE_HOME). */
+    public static Path cacheFile() {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("tessera").resolve("bandwidth.json");

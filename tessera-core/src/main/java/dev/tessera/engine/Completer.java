@@ -3,6 +3,7 @@ package dev.tessera.engine;
 import dev.tessera.TesseraException;
 import dev.tessera.model.Model;
 import dev.tessera.model.ModelState;
+import dev.tessera.tokenizer.StopTokens;
 import dev.tessera.tokenizer.StreamingDecoder;
 import dev.tessera.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -55,7 +56,17 @@ public final class Completer {
      * @param reusedTokens prompt tokens that were already in the state and were not prefilled again
      */
     public record Result(String text, int promptTokens, int completionTokens, int reusedTokens, Finish finish,
-                         long prefillNanos, long decodeNanos) {}
+                         long prefillNanos, long decodeNanos) {
+        /** Prefill speed over the tokens actually prefilled (the reused ones cost nothing). */
+        public double prefillTokensPerSecond() {
+            return prefillNanos == 0 ? 0 : (promptTokens - reusedTokens) * 1e9 / prefillNanos;
+        }
+
+        /** Decode speed over the steps after the first token (which the prefill's logits chose). */
+        public double decodeTokensPerSecond() {
+            return completionTokens <= 1 || decodeNanos == 0 ? 0 : (completionTokens - 1) * 1e9 / decodeNanos;
+        }
+    }
 
     /** Receives text as soon as it is final; returns false when nobody is reading any more (stops generation). */
     @FunctionalInterface
@@ -94,10 +105,14 @@ public final class Completer {
         this.endOfSequence = endOfSequence;
     }
 
-    /** The model's end-of-sequence ids from its config plus the tokenizer's end-of-turn tokens. */
+    /** The model's end-of-sequence ids from its config plus the tokenizer's end-of-turn tokens (if it has one). */
     public static IntPredicate endOfSequence(Model model, Tokenizer tokenizer) {
         Set<Integer> eos = new HashSet<>(model.info().config().intOrList("eos_token_id"));
-        return id -> eos.contains(id) || tokenizer.stopTokens().isStop(id);
+        if (tokenizer == null) {
+            return eos::contains;
+        }
+        StopTokens endOfTurn = tokenizer.stopTokens();
+        return id -> eos.contains(id) || endOfTurn.isStop(id);
     }
 
     public Model model() {

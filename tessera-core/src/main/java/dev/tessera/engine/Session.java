@@ -64,7 +64,7 @@ public final class Session {
         }
         int context = model.info().contextLength();
         if ((long) state.position() + count > context) {
-            throw new TesseraException.InvalidInput("the prompt has " + count + " tokens"
+            throw new TesseraException.ContextOverflow("the prompt has " + count + " tokens"
                     + (state.position() > 0 ? " after " + state.position() + " already in the session" : "")
                     + ", more than the context length of " + context);
         }

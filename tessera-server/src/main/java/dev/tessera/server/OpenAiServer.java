@@ -314,9 +314,8 @@ public final class OpenAiServer implements AutoCloseable {
     private void logDone(boolean chat, Completer.Result r, long t0) {
         log.accept(String.format(java.util.Locale.ROOT,
                 "%s: prompt %d tokens (%d reused), prefill %.1f tok/s; %d generated, %.2f tok/s; %s; %.2f s",
-                chat ? "chat" : "completion", r.promptTokens(), r.reusedTokens(),
-                r.prefillNanos() == 0 ? 0 : (r.promptTokens() - r.reusedTokens()) * 1e9 / r.prefillNanos(),
-                r.completionTokens(), r.completionTokens() <= 1 || r.decodeNanos() == 0 ? 0 : (r.completionTokens() - 1) * 1e9 / r.decodeNanos(),
+                chat ? "chat" : "completion", r.promptTokens(), r.reusedTokens(), r.prefillTokensPerSecond(),
+                r.completionTokens(), r.decodeTokensPerSecond(),
                 r.finish().name().toLowerCase(java.util.Locale.ROOT), (System.nanoTime() - t0) / 1e9));
     }
 

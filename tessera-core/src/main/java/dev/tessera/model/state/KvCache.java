@@ -53,7 +53,7 @@ public final class KvCache {
 
     private void ensure(int positions) {
         if (positions > maxPositions) {
-            throw new TesseraException.InvalidInput(
+            throw new TesseraException.ContextOverflow(
                     "sequence of " + positions + " tokens exceeds the context length of " + maxPositions);
         }
         int capacity = keys.length / width;
